@@ -1,0 +1,310 @@
+//! `config.toml`: organisations, security, authentication, mail and UI
+//! settings. Parsing refuses unknown keys and bad values with the key and
+//! line; `avain config check` prints the effective result.
+
+mod paths;
+mod values;
+
+pub use paths::{Paths, PathOverrides};
+pub use values::{BaseUrl, Language, Lifetime, Slug};
+
+use crate::domain::policy::CredentialPolicy;
+use crate::domain::verdict::EmailMatch;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The whole file.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Folder for the database, the pepper and mail files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub security: SecurityConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub ui: UiConfig,
+    #[serde(default)]
+    pub mail: MailConfig,
+    #[serde(default, rename = "org")]
+    pub orgs: Vec<OrgConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://…`, `postgres://…` or `mysql://…`; default: avain.db in the data folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// The pepper file (relative paths are inside the data folder).
+    pub pepper_file: PathBuf,
+    /// Failed attempts before an account is locked.
+    pub max_failed_attempts: u32,
+    /// Minutes without a key press before the console locks.
+    pub idle_lock_minutes: u32,
+    /// Days the typed values of self-service attempts are kept.
+    pub attempt_retention_days: u32,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            pepper_file: PathBuf::from("pepper"),
+            max_failed_attempts: 10,
+            idle_lock_minutes: 15,
+            attempt_retention_days: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// The Unix login name is the staff login (sshd `ForceCommand`).
+    #[default]
+    OsUser,
+    /// Staff type their avain password.
+    Password,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    #[serde(default)]
+    pub mode: AuthMode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Smtp,
+    #[default]
+    File,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// lettre SMTP URL, e.g. `smtp://user:pass@host:587?tls=required`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The From address.
+    pub sender: String,
+    /// Folder for `transport = "file"` (relative paths are inside the data folder).
+    pub folder: PathBuf,
+    /// Attempts before a transiently failing mail is marked failed.
+    pub retry_limit: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            transport: MailTransport::File,
+            url: None,
+            sender: "avain <noreply@localhost>".into(),
+            folder: PathBuf::from("mail"),
+            retry_limit: 8,
+        }
+    }
+}
+
+/// How long links live, per kind.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenLifetimes {
+    /// A reset link sent by staff.
+    pub staff_reset: Lifetime,
+    /// A reset link the patron asked for on the web form.
+    pub self_service_reset: Lifetime,
+    /// A set-password invitation for the first login after a migration.
+    pub first_login: Lifetime,
+}
+
+impl Default for TokenLifetimes {
+    fn default() -> Self {
+        TokenLifetimes {
+            staff_reset: Lifetime::from_seconds(12 * 3600),
+            self_service_reset: Lifetime::from_seconds(30 * 60),
+            first_login: Lifetime::from_seconds(7 * 86_400),
+        }
+    }
+}
+
+fn default_links_per_hour() -> u32 {
+    3
+}
+
+/// One organisation (`[[org]]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgConfig {
+    pub slug: Slug,
+    pub name: String,
+    pub credential: CredentialPolicy,
+    #[serde(default)]
+    pub language: Language,
+    /// Where mailed links point (the `avain serve` address as patrons see it).
+    pub link_base_url: BaseUrl,
+    #[serde(default)]
+    pub token_lifetime: TokenLifetimes,
+    #[serde(default = "default_links_per_hour")]
+    pub links_per_hour: u32,
+    /// How the self-service form compares emails; default: exact for PIN
+    /// organisations, case-insensitive for password (email-login) ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_match: Option<EmailMatch>,
+    /// Who to contact for help, shown in mails and on the patron pages.
+    #[serde(default)]
+    pub help_contact: String,
+}
+
+impl OrgConfig {
+    pub fn email_match(&self) -> EmailMatch {
+        self.email_match.unwrap_or(match self.credential {
+            CredentialPolicy::Pin { .. } => EmailMatch::Exact,
+            CredentialPolicy::Password { .. } => EmailMatch::CaseInsensitive,
+        })
+    }
+
+    /// Organisations with PINs identify patrons by card; the others by email.
+    pub fn uses_cards(&self) -> bool {
+        matches!(self.credential, CredentialPolicy::Pin { .. })
+    }
+}
+
+/// A configuration problem, with the file it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+}
+
+impl Config {
+    /// Reads and validates a file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let err = |message: String| ConfigError { path: path.display().to_string(), message };
+        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        Config::parse(&text).map_err(err)
+    }
+
+    /// Parses and validates TOML text; the error names the key and line.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        config.validate(text)?;
+        Ok(config)
+    }
+
+    /// Checks what a single value cannot: ranges and cross-references.
+    fn validate(&self, text: &str) -> Result<(), String> {
+        let line_of = |needle: &str| {
+            text.lines()
+                .position(|l| l.contains(needle))
+                .map(|n| format!(" (line {})", n + 1))
+                .unwrap_or_default()
+        };
+        if self.orgs.is_empty() {
+            return Err("no organisation: add at least one [[org]] table".into());
+        }
+        for (i, org) in self.orgs.iter().enumerate() {
+            let key = |k: &str| format!("org[{i}].{k}");
+            if self.orgs[..i].iter().any(|o| o.slug == org.slug) {
+                return Err(format!(
+                    "{}{}: slug {:?} is used by another organisation",
+                    key("slug"),
+                    line_of(&format!("\"{}\"", org.slug)),
+                    org.slug.as_str()
+                ));
+            }
+            if org.name.trim().is_empty() {
+                return Err(format!("{}: the display name is empty", key("name")));
+            }
+            match org.credential {
+                CredentialPolicy::Pin { digits } if !(4..=12).contains(&digits) => {
+                    return Err(format!(
+                        "{}{}: {digits} is out of range; a PIN has 4 to 12 digits",
+                        key("credential.digits"),
+                        line_of("digits")
+                    ));
+                }
+                CredentialPolicy::Password { min_length } if !(8..=128).contains(&min_length) => {
+                    return Err(format!(
+                        "{}{}: {min_length} is out of range; use 8 to 128",
+                        key("credential.min_length"),
+                        line_of("min_length")
+                    ));
+                }
+                _ => {}
+            }
+            if !(1..=100).contains(&org.links_per_hour) {
+                return Err(format!(
+                    "{}{}: {} is out of range; use 1 to 100",
+                    key("links_per_hour"),
+                    line_of("links_per_hour"),
+                    org.links_per_hour
+                ));
+            }
+        }
+        if !(1..=1000).contains(&self.security.max_failed_attempts) {
+            return Err(format!(
+                "security.max_failed_attempts{}: use 1 to 1000",
+                line_of("max_failed_attempts")
+            ));
+        }
+        if self.mail.transport == MailTransport::Smtp && self.mail.url.is_none() {
+            return Err("mail.url: transport = \"smtp\" needs an SMTP URL".into());
+        }
+        Ok(())
+    }
+
+    pub fn org(&self, slug: &str) -> Option<&OrgConfig> {
+        self.orgs.iter().find(|o| o.slug.as_str() == slug)
+    }
+
+    /// The configuration as TOML with secrets replaced by `***`.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        if let Some(url) = &shown.mail.url {
+            shown.mail.url = Some(redact_url_password(url));
+        }
+        if let Some(url) = &shown.database.url {
+            shown.database.url = Some(redact_url_password(url));
+        }
+        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot print: {e}"))
+    }
+}
+
+/// `scheme://user:secret@host` -> `scheme://user:***@host`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

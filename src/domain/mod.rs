@@ -1,0 +1,10 @@
+//! Pure rules: normalising, the card + email match verdict, credential
+//! policies, tokens, masking and terminal sanitising. No I/O, no clock.
+
+pub mod mask;
+pub mod normalize;
+pub mod policy;
+pub mod sanitize;
+pub mod search_terms;
+pub mod token;
+pub mod verdict;

@@ -1,0 +1,91 @@
+//! Normalised keys for card numbers, emails and phone numbers: what two
+//! spellings of the same value have in common, used for lookups and indexes.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Card key: letters and digits only, upper-case ("12-34 ab" -> "1234AB").
+pub fn card_key(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Email key: trimmed, Unicode NFC, lower-case. Two addresses with the same
+/// key are the same mailbox for all practical purposes at a desk.
+pub fn email_key(raw: &str) -> String {
+    raw.trim().nfc().flat_map(char::to_lowercase).collect()
+}
+
+/// Phone key: digits only, Finnish international prefix folded to the
+/// national form so "+358 40 123" and "040 123" meet.
+pub fn phone_key(raw: &str) -> String {
+    let trimmed = raw.trim();
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    let international = trimmed.starts_with('+') || digits.starts_with("00");
+    let digits = digits.strip_prefix("00").unwrap_or(&digits).to_string();
+    match digits.strip_prefix("358") {
+        Some(rest) if international => format!("0{rest}"),
+        _ => digits,
+    }
+}
+
+/// A cheap syntactic check: one `@`, something on both sides, a dot in the
+/// domain, no spaces or control characters. Deliverability is the mail
+/// server's business; this only catches what is certainly not an address.
+pub fn is_plausible_email(raw: &str) -> bool {
+    let Some((local, domain)) = raw.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !local.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && raw.len() <= 254
+        && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_keys_ignore_spaces_dashes_and_case() {
+        for (raw, key) in [
+            ("1234 5678", "12345678"),
+            ("12-34-56", "123456"),
+            (" ab12 ", "AB12"),
+            ("", ""),
+        ] {
+            assert_eq!(card_key(raw), key, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn email_keys_trim_compose_and_lowercase() {
+        assert_eq!(email_key("  Maija.Virta@Example.FI "), "maija.virta@example.fi");
+        // "a" + combining ring vs precomposed "å"
+        assert_eq!(email_key("a\u{30a}sa@x.fi"), email_key("\u{e5}sa@x.fi"));
+    }
+
+    #[test]
+    fn phone_keys_fold_the_country_code() {
+        for (raw, key) in [
+            ("+358 40 123 4567", "0401234567"),
+            ("00358401234567", "0401234567"),
+            ("040-123 4567", "0401234567"),
+            ("358401234567", "358401234567"),
+        ] {
+            assert_eq!(phone_key(raw), key, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn plausible_emails() {
+        assert!(is_plausible_email("a.b@example.fi"));
+        for bad in ["", "a", "a@b", "@b.fi", "a b@c.fi", "a@.fi", "a@b.fi."] {
+            assert!(!is_plausible_email(bad), "{bad:?}");
+        }
+    }
+}

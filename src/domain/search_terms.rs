@@ -1,0 +1,143 @@
+//! Search terms: the folded, ASCII-only words an account can be found by.
+//! Folding makes "hakkinen" find "Häkkinen"; ASCII keeps prefix ranges
+//! byte-ordered on every database.
+
+use super::normalize::{card_key, email_key, phone_key};
+
+/// Which field a term came from; stored so a hit can say what matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKind {
+    Card,
+    Email,
+    Phone,
+    Name,
+    Login,
+}
+
+impl TermKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            TermKind::Card => "card",
+            TermKind::Email => "email",
+            TermKind::Phone => "phone",
+            TermKind::Name => "name",
+            TermKind::Login => "login",
+        }
+    }
+}
+
+/// Longest term stored; a longer value is cut (a prefix still finds it).
+pub const MAX_TERM_LEN: usize = 64;
+
+/// Folds one word for searching: transliterate to ASCII, lower-case, keep
+/// letters, digits and the punctuation that appears in emails.
+pub fn fold(word: &str) -> String {
+    let ascii = deunicode::deunicode(word);
+    let mut out: String = ascii
+        .chars()
+        .filter_map(|c| {
+            let c = c.to_ascii_lowercase();
+            (c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '+' | '-')).then_some(c)
+        })
+        .collect();
+    out.truncate(MAX_TERM_LEN);
+    out
+}
+
+/// Splits a query as typed into folded words (empty words dropped).
+pub fn query_words(query: &str) -> Vec<String> {
+    let mut words: Vec<String> = query
+        .split_whitespace()
+        .map(fold)
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.dedup();
+    words
+}
+
+/// Everything needed to compute an account's terms.
+pub struct TermSource<'a> {
+    pub full_name: &'a str,
+    pub email: &'a str,
+    pub phone: Option<&'a str>,
+    pub login: Option<&'a str>,
+    pub cards: &'a [String],
+}
+
+/// The terms of one account, deduplicated.
+pub fn account_terms(src: &TermSource<'_>) -> Vec<(String, TermKind)> {
+    let mut terms: Vec<(String, TermKind)> = Vec::new();
+    let mut push = |term: String, kind: TermKind| {
+        if !term.is_empty() && !terms.iter().any(|(t, _)| *t == term) {
+            terms.push((term, kind));
+        }
+    };
+    for word in src.full_name.split_whitespace() {
+        push(fold(word), TermKind::Name);
+        // "Anna-Liisa" is found by "liisa" too.
+        if word.contains('-') {
+            for part in word.split('-') {
+                push(fold(part), TermKind::Name);
+            }
+        }
+    }
+    push(fold(&email_key(src.email)), TermKind::Email);
+    if let Some(phone) = src.phone {
+        push(fold(&phone_key(phone)), TermKind::Phone);
+    }
+    if let Some(login) = src.login {
+        push(fold(login), TermKind::Login);
+    }
+    for card in src.cards {
+        push(fold(&card_key(card)), TermKind::Card);
+    }
+    terms
+}
+
+/// The exclusive upper bound of a prefix range: the prefix with its last
+/// byte incremented. Terms are ASCII below 0x7f, so this never overflows.
+pub fn prefix_upper_bound(prefix: &str) -> String {
+    let mut bytes = prefix.as_bytes().to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last += 1;
+    }
+    String::from_utf8(bytes).expect("ASCII term")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_accents_and_case() {
+        assert_eq!(fold("Häkkinen"), "hakkinen");
+        assert_eq!(fold("Åström"), "astrom");
+        assert_eq!(fold("O'Neil"), "oneil");
+        assert_eq!(fold("\u{1b}[31m"), "31m");
+    }
+
+    #[test]
+    fn account_terms_cover_every_field() {
+        let cards = vec!["12 34".to_string()];
+        let terms = account_terms(&TermSource {
+            full_name: "Anna-Liisa Häkkinen",
+            email: "A.H@Example.fi",
+            phone: Some("+358 40 1"),
+            login: Some("ahakkine"),
+            cards: &cards,
+        });
+        let words: Vec<&str> = terms.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            words,
+            ["anna-liisa", "anna", "liisa", "hakkinen", "a.h@example.fi", "0401", "ahakkine", "1234"]
+        );
+    }
+
+    #[test]
+    fn upper_bound_is_just_past_every_extension() {
+        let upper = prefix_upper_bound("hak");
+        assert_eq!(upper, "hal");
+        assert!("hakkinen" < upper.as_str() && "hak" < upper.as_str());
+        assert!("hal" >= upper.as_str());
+    }
+}
