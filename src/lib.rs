@@ -1,6 +1,13 @@
 //! avain: a helpdesk console for people who cannot log in. The library
 //! crate holds everything testable; `main.rs` only parses and hands over.
 
-pub mod domain;
+pub mod bench;
+pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod logging;
 pub mod secrets;
+pub mod service;
+pub mod store;

@@ -31,14 +31,19 @@ fn unknown_keys_name_the_key_and_line() {
     let e = error_of(&format!("{ORG}colour = \"red\"\n"));
     assert!(e.contains("line 6") && e.contains("colour"), "{e}");
     let e = error_of(&format!("[security]\nmax_failed_attemps = 3\n{ORG}"));
-    assert!(e.contains("line 2") && e.contains("max_failed_attemps"), "{e}");
+    assert!(
+        e.contains("line 2") && e.contains("max_failed_attemps"),
+        "{e}"
+    );
 }
 
 #[test]
 fn bad_values_name_the_key_and_line() {
     let e = error_of(&ORG.replace("\"a\"", "\"Bad Slug\""));
     assert!(e.contains("line 2") && e.contains("slug"), "{e}");
-    let e = error_of(&format!("{ORG}[org.token_lifetime]\nstaff_reset = \"12 hours\"\n"));
+    let e = error_of(&format!(
+        "{ORG}[org.token_lifetime]\nstaff_reset = \"12 hours\"\n"
+    ));
     assert!(e.contains("line 7") && e.contains("staff_reset"), "{e}");
     let e = error_of(&ORG.replace("https://a.fi", "a.fi"));
     assert!(e.contains("line 5") && e.contains("link_base_url"), "{e}");
@@ -54,7 +59,10 @@ fn bad_values_name_the_key_and_line() {
 fn cross_checks() {
     assert!(error_of("").contains("no organisation"));
     let e = error_of(&format!("{ORG}{ORG}"));
-    assert!(e.contains("org[1].slug") && e.contains("used by another"), "{e}");
+    assert!(
+        e.contains("org[1].slug") && e.contains("used by another"),
+        "{e}"
+    );
     let e = error_of(&format!("[mail]\ntransport = \"smtp\"\n{ORG}"));
     assert!(e.contains("mail.url"), "{e}");
 }

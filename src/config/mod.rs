@@ -5,7 +5,7 @@
 mod paths;
 mod values;
 
-pub use paths::{Paths, PathOverrides};
+pub use paths::{PathOverrides, Paths, base_data_dir, demo_dir as paths_demo_dir, sqlite_url};
 pub use values::{BaseUrl, Language, Lifetime, Slug};
 
 use crate::domain::policy::CredentialPolicy;
@@ -200,14 +200,18 @@ pub struct ConfigError {
 impl Config {
     /// Reads and validates a file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let err = |message: String| ConfigError { path: path.display().to_string(), message };
+        let err = |message: String| ConfigError {
+            path: path.display().to_string(),
+            message,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
         Config::parse(&text).map_err(err)
     }
 
     /// Parses and validates TOML text; the error names the key and line.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        let config: Config =
+            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
         config.validate(text)?;
         Ok(config)
     }

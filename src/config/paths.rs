@@ -82,7 +82,13 @@ impl Paths {
                 .or_else(|| config.data_dir.clone())
                 .unwrap_or_else(|| base_data_dir(overrides))
         };
-        let in_data = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { data_dir.join(p) };
+        let in_data = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                data_dir.join(p)
+            }
+        };
         let database_url = overrides
             .database_url
             .clone()

@@ -20,7 +20,8 @@ impl TryFrom<String> for Slug {
     fn try_from(s: String) -> Result<Self, String> {
         let ok = !s.is_empty()
             && s.len() <= 32
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
         if ok {
             Ok(Slug(s))
         } else {
@@ -98,7 +99,9 @@ impl Lifetime {
 impl TryFrom<String> for Lifetime {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        let bad = || format!("{s:?} is not a duration: write it like \"90s\", \"30m\", \"12h\" or \"7d\"");
+        let bad = || {
+            format!("{s:?} is not a duration: write it like \"90s\", \"30m\", \"12h\" or \"7d\"")
+        };
         let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
         let (digits, unit) = s.split_at(split);
         let n: i64 = digits.parse().map_err(|_| bad())?;
@@ -111,7 +114,9 @@ impl TryFrom<String> for Lifetime {
         };
         let seconds = n.checked_mul(unit_seconds).ok_or_else(bad)?;
         if seconds <= 0 || seconds > 365 * 86_400 {
-            return Err(format!("{s:?} is out of range: a lifetime is between 1s and 365d"));
+            return Err(format!(
+                "{s:?} is out of range: a lifetime is between 1s and 365d"
+            ));
         }
         Ok(Lifetime { seconds })
     }
@@ -140,17 +145,25 @@ pub struct BaseUrl(String);
 impl BaseUrl {
     /// The URL with `path` appended, with exactly one slash between.
     pub fn join(&self, path: &str) -> String {
-        format!("{}/{}", self.0.trim_end_matches('/'), path.trim_start_matches('/'))
+        format!(
+            "{}/{}",
+            self.0.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
     }
 }
 
 impl TryFrom<String> for BaseUrl {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+        let rest = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"));
         match rest {
             Some(host) if !host.is_empty() && !s.contains(['?', '#', ' ']) => Ok(BaseUrl(s)),
-            _ => Err(format!("{s:?} is not a base URL: write it like \"https://avain.example.fi\"")),
+            _ => Err(format!(
+                "{s:?} is not a base URL: write it like \"https://avain.example.fi\""
+            )),
         }
     }
 }
@@ -172,7 +185,16 @@ mod tests {
             assert_eq!(l.seconds(), secs);
             assert_eq!(String::from(l), text);
         }
-        for bad in ["", "12", "h", "12x", "0m", "-5m", "400d", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "12",
+            "h",
+            "12x",
+            "0m",
+            "-5m",
+            "400d",
+            "99999999999999999999d",
+        ] {
             assert!(Lifetime::try_from(bad.to_string()).is_err(), "{bad:?}");
         }
     }

@@ -7,13 +7,23 @@ pub fn mask_email(email: &str) -> String {
     let Some((local, domain)) = email.rsplit_once('@') else {
         return mask_all_but_first(email);
     };
-    let local = local.split('.').map(mask_all_but_first).collect::<Vec<_>>().join(".");
+    let local = local
+        .split('.')
+        .map(mask_all_but_first)
+        .collect::<Vec<_>>()
+        .join(".");
     let labels: Vec<&str> = domain.split('.').collect();
     let last = labels.len().saturating_sub(1);
     let domain = labels
         .iter()
         .enumerate()
-        .map(|(i, label)| if i == last && i > 0 { label.to_string() } else { mask_all_but_first(label) })
+        .map(|(i, label)| {
+            if i == last && i > 0 {
+                label.to_string()
+            } else {
+                mask_all_but_first(label)
+            }
+        })
         .collect::<Vec<_>>()
         .join(".");
     format!("{local}@{domain}")
@@ -64,7 +74,10 @@ mod tests {
 
     #[test]
     fn emails_keep_first_letters_and_tld() {
-        assert_eq!(mask_email("maija.virta@example.fi"), "m****.v****@e******.fi");
+        assert_eq!(
+            mask_email("maija.virta@example.fi"),
+            "m****.v****@e******.fi"
+        );
         assert_eq!(mask_email("x@y.z.fi"), "x@y.z.fi");
         assert_eq!(mask_email("Äijä@posti.fi"), "Ä***@p****.fi");
         assert_eq!(mask_email("not-an-email"), "n***********");

@@ -1,6 +1,7 @@
 //! Pure rules: normalising, the card + email match verdict, credential
 //! policies, tokens, masking and terminal sanitising. No I/O, no clock.
 
+pub mod link;
 pub mod mask;
 pub mod normalize;
 pub mod policy;

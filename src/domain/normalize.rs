@@ -22,11 +22,14 @@ pub fn email_key(raw: &str) -> String {
 pub fn phone_key(raw: &str) -> String {
     let trimmed = raw.trim();
     let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-    let international = trimmed.starts_with('+') || digits.starts_with("00");
-    let digits = digits.strip_prefix("00").unwrap_or(&digits).to_string();
-    match digits.strip_prefix("358") {
-        Some(rest) if international => format!("0{rest}"),
-        _ => digits,
+    let national = if trimmed.starts_with('+') {
+        digits.strip_prefix("358")
+    } else {
+        digits.strip_prefix("00358")
+    };
+    match national {
+        Some(rest) => format!("0{rest}"),
+        None => digits,
     }
 }
 
@@ -64,7 +67,10 @@ mod tests {
 
     #[test]
     fn email_keys_trim_compose_and_lowercase() {
-        assert_eq!(email_key("  Maija.Virta@Example.FI "), "maija.virta@example.fi");
+        assert_eq!(
+            email_key("  Maija.Virta@Example.FI "),
+            "maija.virta@example.fi"
+        );
         // "a" + combining ring vs precomposed "å"
         assert_eq!(email_key("a\u{30a}sa@x.fi"), email_key("\u{e5}sa@x.fi"));
     }
@@ -76,6 +82,8 @@ mod tests {
             ("00358401234567", "0401234567"),
             ("040-123 4567", "0401234567"),
             ("358401234567", "358401234567"),
+            ("0012345", "0012345"),
+            ("+46 70 123", "4670123"),
         ] {
             assert_eq!(phone_key(raw), key, "{raw:?}");
         }

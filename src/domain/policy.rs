@@ -93,7 +93,9 @@ impl PolicyRefusal {
                 "a PIN may contain only digits 0-9: no letters, no special characters".into()
             }
             PolicyRefusal::PinRepeated => "the same digit repeated is too easy to guess".into(),
-            PolicyRefusal::PinSequence => "a straight run of digits (1234, 4321) is too easy to guess".into(),
+            PolicyRefusal::PinSequence => {
+                "a straight run of digits (1234, 4321) is too easy to guess".into()
+            }
             PolicyRefusal::PinCommon => "this is one of the most common PINs".into(),
             PolicyRefusal::PasswordTooShort { min } => {
                 format!("a password needs at least {min} characters")
@@ -101,13 +103,19 @@ impl PolicyRefusal {
             PolicyRefusal::PasswordTooLong { max } => {
                 format!("a password may have at most {max} characters")
             }
-            PolicyRefusal::PasswordCommon => "this password is on the list of the most common passwords".into(),
+            PolicyRefusal::PasswordCommon => {
+                "this password is on the list of the most common passwords".into()
+            }
         }
     }
 }
 
 /// Checks a new credential, typed twice, against the policy.
-pub fn check_new(policy: &CredentialPolicy, first: &str, second: &str) -> Result<(), PolicyRefusal> {
+pub fn check_new(
+    policy: &CredentialPolicy,
+    first: &str,
+    second: &str,
+) -> Result<(), PolicyRefusal> {
     check(policy, first)?;
     if first != second {
         return Err(PolicyRefusal::Mismatch);
@@ -132,7 +140,10 @@ fn check_pin(pin: &str, digits: u8) -> Result<(), PolicyRefusal> {
         return Err(PolicyRefusal::PinNotDigits);
     }
     if pin.len() != usize::from(digits) {
-        return Err(PolicyRefusal::PinLength { expected: digits, got: pin.chars().count() });
+        return Err(PolicyRefusal::PinLength {
+            expected: digits,
+            got: pin.chars().count(),
+        });
     }
     let d: Vec<i16> = pin.bytes().map(|b| i16::from(b - b'0')).collect();
     if d.iter().all(|&x| x == d[0]) {
@@ -154,7 +165,9 @@ fn check_password(password: &str, min_length: u16) -> Result<(), PolicyRefusal> 
         return Err(PolicyRefusal::PasswordTooShort { min: min_length });
     }
     if len > MAX_PASSWORD_CHARS {
-        return Err(PolicyRefusal::PasswordTooLong { max: MAX_PASSWORD_CHARS });
+        return Err(PolicyRefusal::PasswordTooLong {
+            max: MAX_PASSWORD_CHARS,
+        });
     }
     if COMMON_PASSWORDS.contains(password.to_lowercase().as_str()) {
         return Err(PolicyRefusal::PasswordCommon);
@@ -171,12 +184,14 @@ pub fn generate(policy: &CredentialPolicy) -> String {
     let mut rng = rand::rng();
     loop {
         let candidate: String = match *policy {
-            CredentialPolicy::Pin { digits } => {
-                (0..digits).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
-            }
+            CredentialPolicy::Pin { digits } => (0..digits)
+                .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+                .collect(),
             CredentialPolicy::Password { min_length } => {
                 let len = usize::from(min_length).max(14);
-                (0..len).map(|_| char::from(READABLE[rng.random_range(0..READABLE.len())])).collect()
+                (0..len)
+                    .map(|_| char::from(READABLE[rng.random_range(0..READABLE.len())]))
+                    .collect()
             }
         };
         if check(policy, &candidate).is_ok() {
@@ -212,23 +227,41 @@ mod tests {
             assert_eq!(check(&PIN4, pin).unwrap_err().code(), code, "{pin:?}");
         }
         assert_eq!(check(&PIN4, "4831"), Ok(()));
-        assert_eq!(check(&CredentialPolicy::Pin { digits: 6 }, "482913"), Ok(()));
+        assert_eq!(
+            check(&CredentialPolicy::Pin { digits: 6 }, "482913"),
+            Ok(())
+        );
     }
 
     #[test]
     fn every_password_refusal() {
-        assert_eq!(check(&PW10, "short").unwrap_err().code(), "password_too_short");
-        assert_eq!(check(&PW10, &"x".repeat(300)).unwrap_err().code(), "password_too_long");
-        assert_eq!(check(&PW10, "Salasana123").unwrap_err().code(), "password_common");
+        assert_eq!(
+            check(&PW10, "short").unwrap_err().code(),
+            "password_too_short"
+        );
+        assert_eq!(
+            check(&PW10, &"x".repeat(300)).unwrap_err().code(),
+            "password_too_long"
+        );
+        assert_eq!(
+            check(&PW10, "Salasana123").unwrap_err().code(),
+            "password_common"
+        );
         assert_eq!(check(&PW10, "kaakko-lintu-sade"), Ok(()));
     }
 
     #[test]
     fn typed_twice_must_match() {
-        assert_eq!(check_new(&PIN4, "4831", "4813"), Err(PolicyRefusal::Mismatch));
+        assert_eq!(
+            check_new(&PIN4, "4831", "4813"),
+            Err(PolicyRefusal::Mismatch)
+        );
         assert_eq!(check_new(&PIN4, "4831", "4831"), Ok(()));
         // The policy is checked first, so the refusal names the real problem.
-        assert_eq!(check_new(&PIN4, "12ab", "12ab"), Err(PolicyRefusal::PinNotDigits));
+        assert_eq!(
+            check_new(&PIN4, "12ab", "12ab"),
+            Err(PolicyRefusal::PinNotDigits)
+        );
     }
 
     #[test]
@@ -245,7 +278,10 @@ mod tests {
         for r in [
             PolicyRefusal::Empty,
             PolicyRefusal::Mismatch,
-            PolicyRefusal::PinLength { expected: 4, got: 5 },
+            PolicyRefusal::PinLength {
+                expected: 4,
+                got: 5,
+            },
             PolicyRefusal::PinNotDigits,
             PolicyRefusal::PinRepeated,
             PolicyRefusal::PinSequence,

@@ -12,8 +12,7 @@ pub const ELLIPSIS: char = '…';
 /// cut). Idempotent: sanitising the output again changes nothing.
 pub fn sanitize_line(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 4));
-    let mut count = 0;
-    for c in text.chars() {
+    for (count, c) in text.chars().enumerate() {
         if count == max_chars {
             if max_chars > 0 {
                 out.pop();
@@ -22,7 +21,6 @@ pub fn sanitize_line(text: &str, max_chars: usize) -> String {
             return out;
         }
         out.push(if is_unsafe(c) { PLACEHOLDER } else { c });
-        count += 1;
     }
     out
 }
@@ -61,7 +59,9 @@ mod tests {
 
     #[test]
     fn c1_del_zero_width_and_separators_are_unsafe() {
-        for c in ['\u{9b}', '\u{7f}', '\u{200b}', '\u{2066}', '\u{2028}', '\u{feff}', '\n', '\t'] {
+        for c in [
+            '\u{9b}', '\u{7f}', '\u{200b}', '\u{2066}', '\u{2028}', '\u{feff}', '\n', '\t',
+        ] {
             assert!(is_unsafe(c), "{c:?}");
         }
         for c in ['a', 'ä', '😀', '\u{301}', ' '] {

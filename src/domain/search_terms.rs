@@ -30,22 +30,33 @@ impl TermKind {
 pub const MAX_TERM_LEN: usize = 64;
 
 /// Folds one word for searching: transliterate to ASCII, lower-case, keep
-/// letters, digits and the punctuation that appears in emails.
+/// letters, digits and the punctuation that appears in emails. Dashes go,
+/// so "K-2900", "K2900" and "Anna-Liisa"/"annaliisa" meet.
 pub fn fold(word: &str) -> String {
     let ascii = deunicode::deunicode(word);
     let mut out: String = ascii
         .chars()
         .filter_map(|c| {
             let c = c.to_ascii_lowercase();
-            (c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '+' | '-')).then_some(c)
+            (c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '+')).then_some(c)
         })
         .collect();
     out.truncate(MAX_TERM_LEN);
     out
 }
 
-/// Splits a query as typed into folded words (empty words dropped).
+/// Splits a query as typed into folded words (empty words dropped). A
+/// query that is only a number ("2900 1000-01", "+358 50 100") is one word:
+/// the digits, with a phone number's country code folded.
 pub fn query_words(query: &str) -> Vec<String> {
+    let raw = query.trim();
+    let numeric = raw.chars().any(|c| c.is_ascii_digit())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()/.".contains(c));
+    if numeric {
+        return vec![phone_key(raw)];
+    }
     let mut words: Vec<String> = query
         .split_whitespace()
         .map(fold)
@@ -129,8 +140,25 @@ mod tests {
         let words: Vec<&str> = terms.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(
             words,
-            ["anna-liisa", "anna", "liisa", "hakkinen", "a.h@example.fi", "0401", "ahakkine", "1234"]
+            [
+                "annaliisa",
+                "anna",
+                "liisa",
+                "hakkinen",
+                "a.h@example.fi",
+                "0401",
+                "ahakkine",
+                "1234"
+            ]
         );
+    }
+
+    #[test]
+    fn numbers_are_one_word() {
+        assert_eq!(query_words("2900 1000-01"), ["2900100001"]);
+        assert_eq!(query_words("+358 50 100"), ["050100"]);
+        assert_eq!(query_words("Anna-Liisa  HÄKK"), ["annaliisa", "hakk"]);
+        assert_eq!(query_words("  "), Vec::<String>::new());
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub struct IssuedToken {
 
 impl std::fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken").field("hash", &self.hash).finish_non_exhaustive()
+        f.debug_struct("IssuedToken")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
     }
 }
 
@@ -42,7 +44,9 @@ pub fn hash(token_text: &str) -> String {
 /// characters). Anything else is refused before it touches the database.
 pub fn looks_like_token(text: &str) -> bool {
     text.len() == TOKEN_TEXT_LEN
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Compares two stored hashes without leaking where they differ.

@@ -104,7 +104,10 @@ pub enum Reason {
     /// An address this account had before.
     PreviousEmail { until_ms: Option<i64> },
     /// A card of this account that is no longer active.
-    OldCard { status: CardStatus, active_ends: Option<String> },
+    OldCard {
+        status: CardStatus,
+        active_ends: Option<String>,
+    },
     /// Other accounts of the organisation have this email too.
     EmailShared { accounts: usize },
     /// No card of the organisation has this number.
@@ -179,8 +182,10 @@ pub fn decide(typed: &Typed<'_>, candidates: &[Candidate], rule: EmailMatch) -> 
         .as_deref()
         .filter(|k| !k.is_empty())
         .and_then(|k| candidates.iter().find(|c| c.card_with_key(k).is_some()));
-    let email_owners: Vec<&Candidate> =
-        candidates.iter().filter(|c| email_key(&c.email) == ek).collect();
+    let email_owners: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| email_key(&c.email) == ek)
+        .collect();
     let previous_owners: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| c.previous_emails.iter().any(|p| email_key(&p.email) == ek))
@@ -195,18 +200,24 @@ pub fn decide(typed: &Typed<'_>, candidates: &[Candidate], rule: EmailMatch) -> 
 
     let card = match (typed.card, ck.as_deref()) {
         (Some(raw), Some(key)) => card_verdict(raw, key, card_owner, subject),
-        _ => FieldVerdict { reasons: vec![Reason::NotUsed], expected_masked: None },
+        _ => FieldVerdict {
+            reasons: vec![Reason::NotUsed],
+            expected_masked: None,
+        },
     };
     let email = email_verdict(typed.email, &ek, subject, &email_owners, &previous_owners);
 
     let card_ok = card.has("exact") || card.has("not_used");
     let email_ok = match rule {
         EmailMatch::Exact => email.has("exact"),
-        EmailMatch::CaseInsensitive => {
-            subject.is_some_and(|s| email_key(&s.email) == ek)
-        }
+        EmailMatch::CaseInsensitive => subject.is_some_and(|s| email_key(&s.email) == ek),
     };
-    MatchVerdict { accepted: subject.is_some() && card_ok && email_ok, account_id: subject.map(|s| s.account_id), card, email }
+    MatchVerdict {
+        accepted: subject.is_some() && card_ok && email_ok,
+        account_id: subject.map(|s| s.account_id),
+        card,
+        email,
+    }
 }
 
 fn card_verdict(
@@ -215,7 +226,9 @@ fn card_verdict(
     card_owner: Option<&Candidate>,
     subject: Option<&Candidate>,
 ) -> FieldVerdict {
-    let expected_masked = subject.and_then(Candidate::active_card).map(|c| mask_card(&c.number));
+    let expected_masked = subject
+        .and_then(Candidate::active_card)
+        .map(|c| mask_card(&c.number));
     let mut reasons = Vec::new();
     match (card_owner, subject) {
         (Some(owner), _) => {
@@ -232,7 +245,11 @@ fn card_verdict(
                 if raw.to_uppercase() != card.number.to_uppercase() {
                     reasons.push(Reason::Whitespace);
                 }
-                let bare = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).collect::<String>();
+                let bare = |s: &str| {
+                    s.chars()
+                        .filter(|c| c.is_alphanumeric())
+                        .collect::<String>()
+                };
                 if bare(raw) != bare(&card.number) {
                     reasons.push(Reason::CaseDiffers);
                 }
@@ -247,7 +264,10 @@ fn card_verdict(
         },
         (None, None) => reasons.push(Reason::CardUnknown),
     }
-    FieldVerdict { reasons, expected_masked }
+    FieldVerdict {
+        reasons,
+        expected_masked,
+    }
 }
 
 fn email_verdict(
@@ -260,18 +280,25 @@ fn email_verdict(
     let mut reasons = Vec::new();
     let Some(subject) = subject else {
         if email_owners.len() > 1 {
-            reasons.push(Reason::EmailShared { accounts: email_owners.len() });
+            reasons.push(Reason::EmailShared {
+                accounts: email_owners.len(),
+            });
         } else if let Some(owner) = previous_owners.first() {
             reasons.push(previous_reason(owner, key));
         } else {
             reasons.push(Reason::EmailUnknown);
         }
-        return FieldVerdict { reasons, expected_masked: None };
+        return FieldVerdict {
+            reasons,
+            expected_masked: None,
+        };
     };
     let stored = subject.email.as_str();
     let expected_masked = Some(mask_email(stored));
-    let others_with_typed: usize =
-        email_owners.iter().filter(|c| c.account_id != subject.account_id).count();
+    let others_with_typed: usize = email_owners
+        .iter()
+        .filter(|c| c.account_id != subject.account_id)
+        .count();
 
     if raw == stored {
         reasons.push(Reason::Exact);
@@ -288,7 +315,11 @@ fn email_verdict(
         if typed.nfc().collect::<String>() != stored.nfc().collect::<String>() {
             reasons.push(Reason::CaseDiffers);
         }
-    } else if subject.previous_emails.iter().any(|p| email_key(&p.email) == key) {
+    } else if subject
+        .previous_emails
+        .iter()
+        .any(|p| email_key(&p.email) == key)
+    {
         reasons.push(previous_reason(subject, key));
     } else if let Some(reason) = typo(key, &email_key(stored)) {
         reasons.push(reason);
@@ -304,7 +335,10 @@ fn email_verdict(
     if sharing > 1 {
         reasons.push(Reason::EmailShared { accounts: sharing });
     }
-    FieldVerdict { reasons, expected_masked }
+    FieldVerdict {
+        reasons,
+        expected_masked,
+    }
 }
 
 fn previous_reason(owner: &Candidate, key: &str) -> Reason {

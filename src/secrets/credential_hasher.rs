@@ -30,13 +30,17 @@ impl CredentialHasher {
 
     pub fn hash(&self, secret: &str) -> HashedCredential {
         let key = self.pepper.current();
-        let argon = Argon2::new_with_secret(key.secret(), Algorithm::Argon2id, Version::V0x13, params())
-            .expect("pepper length is valid for Argon2");
+        let argon =
+            Argon2::new_with_secret(key.secret(), Algorithm::Argon2id, Version::V0x13, params())
+                .expect("pepper length is valid for Argon2");
         let phc = argon
             .hash_password(secret.as_bytes())
             .expect("hashing with a random salt succeeds")
             .to_string();
-        HashedCredential { phc, key_id: key.id.clone() }
+        HashedCredential {
+            phc,
+            key_id: key.id.clone(),
+        }
     }
 
     /// True when `secret` matches. An unknown key id or a malformed hash
@@ -45,11 +49,14 @@ impl CredentialHasher {
         let Some(key) = self.pepper.key(&stored.key_id) else {
             return false;
         };
-        let Ok(argon) = Argon2::new_with_secret(key.secret(), Algorithm::Argon2id, Version::V0x13, params())
+        let Ok(argon) =
+            Argon2::new_with_secret(key.secret(), Algorithm::Argon2id, Version::V0x13, params())
         else {
             return false;
         };
-        argon.verify_password(secret.as_bytes(), stored.phc.as_str()).is_ok()
+        argon
+            .verify_password(secret.as_bytes(), stored.phc.as_str())
+            .is_ok()
     }
 
     /// Hashes on a blocking thread so the async runtime keeps serving.
@@ -61,7 +68,11 @@ impl CredentialHasher {
     }
 
     /// Verifies on a blocking thread.
-    pub async fn verify_off_runtime(&self, secret: zeroize::Zeroizing<String>, stored: HashedCredential) -> bool {
+    pub async fn verify_off_runtime(
+        &self,
+        secret: zeroize::Zeroizing<String>,
+        stored: HashedCredential,
+    ) -> bool {
         let hasher = self.clone();
         tokio::task::spawn_blocking(move || hasher.verify(&secret, &stored))
             .await
@@ -77,7 +88,11 @@ mod tests {
     fn hashes_verify_only_with_the_same_pepper() {
         let hasher = CredentialHasher::new(Arc::new(Pepper::generate("k1")));
         let stored = hasher.hash("4831");
-        assert!(stored.phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", stored.phc);
+        assert!(
+            stored.phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            stored.phc
+        );
         assert_eq!(stored.key_id, "k1");
         assert!(hasher.verify("4831", &stored));
         assert!(!hasher.verify("4832", &stored));
@@ -86,8 +101,15 @@ mod tests {
         let other = CredentialHasher::new(Arc::new(Pepper::generate("k1")));
         assert!(!other.verify("4831", &stored));
         let unkeyed = Argon2::new(Algorithm::Argon2id, Version::V0x13, params());
-        assert!(unkeyed.verify_password(b"4831", stored.phc.as_str()).is_err());
-        let unknown_key = HashedCredential { key_id: "k9".into(), ..stored.clone() };
+        assert!(
+            unkeyed
+                .verify_password(b"4831", stored.phc.as_str())
+                .is_err()
+        );
+        let unknown_key = HashedCredential {
+            key_id: "k9".into(),
+            ..stored.clone()
+        };
         assert!(!hasher.verify("4831", &unknown_key));
     }
 }

@@ -30,12 +30,21 @@ impl std::fmt::Debug for Pepper {
 pub enum PepperError {
     #[error("the pepper file {0} does not exist: run `avain init` (or `avain demo`) first")]
     Missing(String),
-    #[error("the pepper file {path} is readable by other users (mode {mode:o}): run `chmod 600 {path}`")]
+    #[error(
+        "the pepper file {path} is readable by other users (mode {mode:o}): run `chmod 600 {path}`"
+    )]
     TooOpen { path: String, mode: u32 },
     #[error("the pepper file {path}, line {line}: {message}")]
-    Malformed { path: String, line: usize, message: String },
+    Malformed {
+        path: String,
+        line: usize,
+        message: String,
+    },
     #[error("the pepper file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl Pepper {
@@ -43,7 +52,12 @@ impl Pepper {
     pub fn generate(id: &str) -> Pepper {
         let mut secret = Zeroizing::new(vec![0u8; 32]);
         getrandom::fill(&mut secret).expect("the OS random source is available");
-        Pepper { keys: vec![PepperKey { id: id.to_string(), secret }] }
+        Pepper {
+            keys: vec![PepperKey {
+                id: id.to_string(),
+                secret,
+            }],
+        }
     }
 
     /// Reads the file, refusing one that others can read.
@@ -51,7 +65,10 @@ impl Pepper {
         let shown = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => PepperError::Missing(shown.clone()),
-            _ => PepperError::Io { path: shown.clone(), source: e },
+            _ => PepperError::Io {
+                path: shown.clone(),
+                source: e,
+            },
         })?;
         #[cfg(unix)]
         {
@@ -62,10 +79,15 @@ impl Pepper {
             }
         }
         let _ = meta;
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|e| PepperError::Io { path: shown.clone(), source: e })?,
-        );
-        Pepper::parse(&text).map_err(|(line, message)| PepperError::Malformed { path: shown, line, message })
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| PepperError::Io {
+            path: shown.clone(),
+            source: e,
+        })?);
+        Pepper::parse(&text).map_err(|(line, message)| PepperError::Malformed {
+            path: shown,
+            line,
+            message,
+        })
     }
 
     fn parse(text: &str) -> Result<Pepper, (usize, String)> {
@@ -79,12 +101,17 @@ impl Pepper {
                 .split_once(' ')
                 .ok_or((n + 1, "expected `ID BASE64`".to_string()))?;
             let secret = Zeroizing::new(
-                STANDARD.decode(b64.trim()).map_err(|_| (n + 1, "the key is not base64".to_string()))?,
+                STANDARD
+                    .decode(b64.trim())
+                    .map_err(|_| (n + 1, "the key is not base64".to_string()))?,
             );
             if secret.len() < 32 {
                 return Err((n + 1, "a key needs at least 32 bytes".into()));
             }
-            keys.push(PepperKey { id: id.to_string(), secret });
+            keys.push(PepperKey {
+                id: id.to_string(),
+                secret,
+            });
         }
         if keys.is_empty() {
             return Err((1, "no key in the file".into()));
@@ -95,7 +122,10 @@ impl Pepper {
     /// Writes a new file with mode 0600; refuses to overwrite.
     pub fn write_new(&self, path: &Path) -> Result<(), PepperError> {
         let shown = path.display().to_string();
-        let io = |e| PepperError::Io { path: shown.clone(), source: e };
+        let io = |e| PepperError::Io {
+            path: shown.clone(),
+            source: e,
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
@@ -141,7 +171,8 @@ impl PepperKey {
     }
 
     pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret).expect("any key length");
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret).expect("any key length");
         mac.update(b"avain-derive-v1:");
         mac.update(purpose.as_bytes());
         let mut out = Zeroizing::new([0u8; 32]);
@@ -175,8 +206,14 @@ mod tests {
         let path = dir.path().join("pepper");
         Pepper::generate("k1").write_new(&path).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(Pepper::load(&path), Err(PepperError::TooOpen { .. })));
-        assert!(matches!(Pepper::load(&dir.path().join("none")), Err(PepperError::Missing(_))));
+        assert!(matches!(
+            Pepper::load(&path),
+            Err(PepperError::TooOpen { .. })
+        ));
+        assert!(matches!(
+            Pepper::load(&dir.path().join("none")),
+            Err(PepperError::Missing(_))
+        ));
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub struct Sealer {
 impl Sealer {
     pub fn new(pepper: &Pepper) -> Self {
         let key = pepper.derive("outbox-seal");
-        Sealer { cipher: ChaCha20Poly1305::new(&Key::try_from(&key[..]).expect("32-byte key")) }
+        Sealer {
+            cipher: ChaCha20Poly1305::new(&Key::try_from(&key[..]).expect("32-byte key")),
+        }
     }
 
     /// Encrypts `plain`, bound to `context` (e.g. the outbox row's purpose),
@@ -27,7 +29,13 @@ impl Sealer {
         getrandom::fill(&mut nonce).expect("the OS random source is available");
         let sealed = self
             .cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
             .expect("encryption does not fail");
         let mut out = nonce.to_vec();
         out.extend(sealed);
@@ -43,7 +51,13 @@ impl Sealer {
         let (nonce, body) = bytes.split_at(12);
         let plain = self
             .cipher
-            .decrypt(&Nonce::try_from(nonce).ok()?, Payload { msg: body, aad: context.as_bytes() })
+            .decrypt(
+                &Nonce::try_from(nonce).ok()?,
+                Payload {
+                    msg: body,
+                    aad: context.as_bytes(),
+                },
+            )
             .ok()?;
         String::from_utf8(plain).ok().map(Zeroizing::new)
     }
@@ -59,9 +73,16 @@ mod tests {
         let sealer = Sealer::new(&pepper);
         let sealed = sealer.seal("https://x.fi/r/secret", "outbox:7");
         assert!(!sealed.contains("secret"));
-        assert_eq!(sealer.open(&sealed, "outbox:7").unwrap().as_str(), "https://x.fi/r/secret");
+        assert_eq!(
+            sealer.open(&sealed, "outbox:7").unwrap().as_str(),
+            "https://x.fi/r/secret"
+        );
         assert!(sealer.open(&sealed, "outbox:8").is_none());
-        assert!(Sealer::new(&Pepper::generate("k1")).open(&sealed, "outbox:7").is_none());
+        assert!(
+            Sealer::new(&Pepper::generate("k1"))
+                .open(&sealed, "outbox:7")
+                .is_none()
+        );
         assert!(sealer.open("AAAA", "outbox:7").is_none());
     }
 }

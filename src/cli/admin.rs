@@ -1,0 +1,352 @@
+//! Admin commands: init, migrate, config check, staff, audit, import,
+//! completions.
+
+use super::args::{
+    AuditCommand, CompletionsArgs, ImportCommand, InitArgs, OutboxCommand, RoleArg, StaffCommand,
+};
+use super::output::{json, safe};
+use super::{Cli, CliError, CliResult, load_config, os_login, secret_input};
+use crate::clock::format_utc;
+use crate::config::{Config, PathOverrides, Paths};
+use crate::secrets::Pepper;
+use crate::service::{NewStaffMember, Role, Services, Staff};
+use crate::store::Store;
+use std::io::IsTerminal;
+
+/// The example configuration, written by `init` for the admin to edit.
+const EXAMPLE_CONFIG: &str = include_str!("../../config.toml.example");
+
+pub async fn init(cli: &Cli, args: &InitArgs, overrides: &PathOverrides) -> CliResult {
+    let config_path = Paths::config_file(overrides);
+    if !config_path.exists() {
+        if let Some(dir) = config_path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::bad_input(format!("{}: {e}", dir.display())))?;
+        }
+        std::fs::write(&config_path, EXAMPLE_CONFIG)
+            .map_err(|e| CliError::bad_input(format!("{}: {e}", config_path.display())))?;
+        println!(
+            "wrote {} (edit the organisations, then run `avain config check`)",
+            config_path.display()
+        );
+    }
+    let (config, paths) = load_config(overrides)?;
+    create_installation(config, &paths, args.admin.clone(), &args.name).await?;
+    if cli.json {
+        json(&serde_json::json!({ "ok": true, "config": config_path, "data_dir": paths.data_dir }));
+    } else {
+        println!(
+            "ready: database {}",
+            crate::config::redact_url_password(&paths.database_url)
+        );
+    }
+    Ok(())
+}
+
+/// Pepper, database and first admin for a loaded config; keeps what exists.
+pub async fn create_installation(
+    config: Config,
+    paths: &Paths,
+    admin: Option<String>,
+    admin_name: &str,
+) -> Result<Services, CliError> {
+    std::fs::create_dir_all(&paths.data_dir).map_err(|e| {
+        CliError::bad_input(format!("cannot create {}: {e}", paths.data_dir.display()))
+    })?;
+    if !paths.pepper_file.exists() {
+        Pepper::generate("k1")
+            .write_new(&paths.pepper_file)
+            .map_err(|e| CliError::bad_input(e.to_string()))?;
+    }
+    let services = Services::open(config, paths).await?;
+    let login = match admin {
+        Some(l) => l,
+        None => os_login()?,
+    };
+    match services.create_first_admin(&login, admin_name).await {
+        Ok(_) | Err(crate::service::ServiceError::Refused(_)) => Ok(services),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn migrate(cli: &Cli, overrides: &PathOverrides) -> CliResult {
+    let (_, paths) = load_config(overrides)?;
+    let store = Store::connect(&paths.database_url)
+        .await
+        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    let pending = store
+        .pending_migrations()
+        .await
+        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    if cli.json {
+        json(&serde_json::json!({ "applied": pending }));
+    } else if pending.is_empty() {
+        println!("the database is up to date");
+    } else {
+        println!("applied: {}", pending.join(", "));
+    }
+    Ok(())
+}
+
+pub fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
+    let (config, paths) = load_config(overrides)?;
+    if cli.json {
+        json(&serde_json::json!({
+            "ok": true,
+            "config_file": paths.config_file,
+            "data_dir": paths.data_dir,
+            "database_url": crate::config::redact_url_password(&paths.database_url),
+            "pepper_file": paths.pepper_file,
+            "config": config,
+        }));
+    } else {
+        println!("# {} is valid", paths.config_file.display());
+        println!("# data folder: {}", paths.data_dir.display());
+        println!(
+            "# database:    {}",
+            crate::config::redact_url_password(&paths.database_url)
+        );
+        println!("# pepper file: {}", paths.pepper_file.display());
+        print!("{}", config.to_redacted_toml());
+    }
+    Ok(())
+}
+
+pub async fn staff(cli: &Cli, s: &Services, me: &Staff, c: &StaffCommand) -> CliResult {
+    match c {
+        StaffCommand::Add {
+            login,
+            name,
+            role,
+            orgs,
+            password,
+        } => {
+            let password = if *password {
+                Some(secret_input::read_one(
+                    "Password for the new staff member: ",
+                )?)
+            } else {
+                None
+            };
+            let role = match role {
+                RoleArg::Desk => Role::Desk,
+                RoleArg::Admin => Role::Admin,
+            };
+            let id = s
+                .add_staff(
+                    me,
+                    NewStaffMember {
+                        login: login.clone(),
+                        full_name: name.clone(),
+                        role,
+                        orgs: orgs.clone(),
+                        password,
+                    },
+                )
+                .await?;
+            if cli.json {
+                json(&serde_json::json!({ "ok": true, "id": id }));
+            } else {
+                println!("staff {login} added (#{id})");
+            }
+        }
+        StaffCommand::List => {
+            let list = s.list_staff(me).await?;
+            if cli.json {
+                json(&list);
+            } else {
+                for m in list {
+                    println!(
+                        "{:<16} {:<28} {:<6} {:<24} {}{}",
+                        safe(&m.login),
+                        safe(&m.full_name),
+                        m.role,
+                        safe(&m.orgs.join(" ")),
+                        if m.active { "active" } else { "disabled" },
+                        if m.locked { ", locked" } else { "" }
+                    );
+                }
+            }
+        }
+        StaffCommand::Disable { login } => {
+            s.disable_staff(me, login).await?;
+            if cli.json {
+                json(&serde_json::json!({ "ok": true }));
+            } else {
+                println!("staff {login} disabled");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn audit(cli: &Cli, s: &Services, me: &Staff, c: &AuditCommand) -> CliResult {
+    match c {
+        AuditCommand::List { account, limit } => {
+            let account_id = match account {
+                Some(a) => Some(s.resolve_account(me, a).await?.id),
+                None => None,
+            };
+            let rows = s.audit_list(me, account_id, *limit).await?;
+            if cli.json {
+                json(&rows);
+            } else {
+                for r in rows {
+                    println!(
+                        "{:>6} {} {:<20} {:<20} {} {}",
+                        r.seq,
+                        format_utc(r.at),
+                        safe(&r.actor),
+                        r.action,
+                        r.account_id.map(|a| format!("#{a}")).unwrap_or_default(),
+                        safe(&r.detail.to_string())
+                    );
+                }
+            }
+            Ok(())
+        }
+        AuditCommand::Verify => {
+            let v = s.audit_verify(me).await?;
+            if cli.json {
+                json(&v);
+            } else if v.ok() {
+                println!("audit chain intact: {} rows checked", v.rows_checked);
+            } else {
+                println!("AUDIT CHAIN BROKEN ({} rows checked):", v.rows_checked);
+                for p in &v.problems {
+                    println!("  row {}: {}", p.seq, p.what);
+                }
+            }
+            if v.ok() {
+                Ok(())
+            } else {
+                Err(CliError::already_reported(1))
+            }
+        }
+    }
+}
+
+pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> CliResult {
+    let ImportCommand::Accounts { file, org, dry_run } = c;
+    let bytes =
+        std::fs::read(file).map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?;
+    let bar = (std::io::stderr().is_terminal() && !cli.json).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} rows {per_sec} eta {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let result = s
+        .import_accounts(me, org, &bytes, *dry_run, &progress)
+        .await?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(report) => {
+            if cli.json {
+                json(&report);
+            } else {
+                println!(
+                    "{}{} rows: {} created, {} updated",
+                    if report.dry_run {
+                        "dry run, nothing written: "
+                    } else {
+                        ""
+                    },
+                    report.rows,
+                    report.created,
+                    report.updated
+                );
+            }
+            Ok(())
+        }
+        Err(errors) => {
+            if cli.json {
+                json(&serde_json::json!({ "imported": 0, "errors": errors }));
+            } else {
+                eprintln!(
+                    "{}: nothing imported; fix these and try again:",
+                    file.display()
+                );
+                for e in &errors {
+                    eprintln!("  {}", safe(&e.to_string()));
+                }
+            }
+            Err(CliError::already_reported(2))
+        }
+    }
+}
+
+pub fn completions(args: &CompletionsArgs) {
+    use clap::CommandFactory;
+    let mut command = super::Cli::command();
+    clap_complete::generate(args.shell, &mut command, "avain", &mut std::io::stdout());
+}
+
+pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> CliResult {
+    match c {
+        OutboxCommand::List { status, limit } => {
+            let mails = s.outbox_list(me, status.as_deref(), *limit).await?;
+            if cli.json {
+                json(&mails);
+            } else {
+                for m in &mails {
+                    println!(
+                        "{:>6} {} {:<18} {:<10} {:<34} attempts {}{}",
+                        m.mail.id,
+                        format_utc(m.mail.created_at),
+                        m.mail.template,
+                        m.mail.status,
+                        safe(&m.mail.recipient_masked),
+                        m.mail.attempts,
+                        m.mail
+                            .last_answer
+                            .as_deref()
+                            .map(|a| format!(": {}", safe(a)))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        OutboxCommand::Show { id, reveal } => {
+            let m = s.outbox_message(me, *id, *reveal).await?;
+            if cli.json {
+                json(&m);
+            } else {
+                println!(
+                    "mail {} ({}), {} to {}",
+                    m.mail.id,
+                    m.mail.template,
+                    m.mail.status,
+                    safe(&m.mail.recipient_masked)
+                );
+                if let Some(answer) = &m.mail.last_answer {
+                    println!("server answer: {}", safe(answer));
+                }
+                match (&m.link, reveal) {
+                    (Some(link), _) => println!("link: {}", safe(link)),
+                    (None, true) => {
+                        println!("link: no longer kept (sent, used, revoked or expired)")
+                    }
+                    (None, false) => println!("link: [redacted; --reveal shows it and is audited]"),
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,328 @@
+//! The command line, as clap sees it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "avain",
+    version,
+    about = "Helpdesk console for people who cannot log in"
+)]
+pub struct Cli {
+    /// Config file (default: AVAIN_CONFIG, then the platform's config folder).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Use the demo installation made by `avain demo`.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Staff login, for `auth.mode = "password"`.
+    #[arg(long, global = true, value_name = "LOGIN")]
+    pub staff: Option<String>,
+    /// Language of the console: fi, sv or en.
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a demo database with synthetic accounts and open it.
+    Demo(DemoArgs),
+    /// Set up a new installation: config, pepper, database, first admin.
+    Init(InitArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Find accounts by card, email, phone, login or name (prefixes).
+    Search(SearchArgs),
+    /// Show one account: cards, old addresses, links, attempts, notes.
+    Show(ShowArgs),
+    /// Check a card number + email exactly as the self-service form would.
+    Verify(VerifyArgs),
+    /// Send or revoke reset links.
+    #[command(subcommand)]
+    Link(LinkCommand),
+    /// Every link issued for an account and its mail.
+    Tokens(AccountArg),
+    /// Set a PIN (or password) at the desk.
+    #[command(subcommand, visible_alias = "password")]
+    Pin(PinCommand),
+    /// Change the email on file.
+    #[command(subcommand)]
+    Email(EmailCommand),
+    /// Unlock an account.
+    Unlock(UnlockArgs),
+    /// Add a contact note to an account.
+    Note(NoteArgs),
+    /// Use a link's token to set a new PIN/password (read from stdin).
+    Redeem(RedeemArgs),
+    /// Submit the self-service form as a patron would.
+    Selfservice(SelfServiceArgs),
+    /// Manage staff (admin).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Read or verify the audit chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Import data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Mails queued, sent and failed.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+    /// Measure search speed on generated accounts.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Generated accounts to add beside the hand-written ones.
+    #[arg(long, default_value_t = 1000)]
+    pub accounts: u64,
+    /// Build the demo but do not open the console.
+    #[arg(long)]
+    pub no_console: bool,
+    /// Delete an existing demo first.
+    #[arg(long)]
+    pub reset: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The first admin's login (default: the current Unix user).
+    #[arg(long)]
+    pub admin: Option<String>,
+    /// The first admin's name.
+    #[arg(long, default_value = "Administrator")]
+    pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print it with secrets hidden.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    pub query: String,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RevealArg {
+    Email,
+    Phone,
+    Card,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountArg {
+    /// Card number, login, external id, or #ID.
+    pub account: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Card number, login, external id, or #ID.
+    pub account: String,
+    /// Show one masked field in full (audited).
+    #[arg(long, value_enum)]
+    pub reveal: Option<RevealArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[arg(long)]
+    pub org: String,
+    /// The card number as the caller says it.
+    #[arg(long, allow_hyphen_values = true)]
+    pub card: Option<String>,
+    /// The email as the caller says it.
+    #[arg(long, allow_hyphen_values = true)]
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PurposeArg {
+    Reset,
+    FirstLogin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Send a new link (older links of the purpose are revoked).
+    Send {
+        account: String,
+        #[arg(long, value_enum, default_value = "reset")]
+        purpose: PurposeArg,
+    },
+    /// Revoke one link by its id (see `avain tokens`).
+    Revoke { link_id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PinCommand {
+    /// Set a new PIN/password: typed twice, or --generate.
+    Set {
+        account: String,
+        /// Generate one and show it once.
+        #[arg(long)]
+        generate: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckedByArg {
+    InPerson,
+    PhoneCallback,
+    Other,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmailCommand {
+    /// Replace the email on file after checking the caller's identity.
+    Set {
+        account: String,
+        new_email: String,
+        #[arg(long, value_enum)]
+        checked_by: CheckedByArg,
+        /// How identity was checked (required with `other`).
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    pub account: String,
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    pub account: String,
+    pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RedeemArgs {
+    /// The token from the link (the part after /link/).
+    pub token: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SelfServiceArgs {
+    #[arg(long)]
+    pub org: String,
+    #[arg(long, allow_hyphen_values = true)]
+    pub card: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub email: String,
+    /// Client address recorded with the attempt.
+    #[arg(long)]
+    pub client: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Desk,
+    Admin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff member.
+    Add {
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value = "desk")]
+        role: RoleArg,
+        /// Organisation slug (repeat for several).
+        #[arg(long = "org")]
+        orgs: Vec<String>,
+        /// Ask for a password (for auth.mode = "password").
+        #[arg(long)]
+        password: bool,
+    },
+    /// List staff.
+    List,
+    /// Disable a staff member.
+    Disable { login: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Newest audit rows.
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// Check the whole chain for altered, inserted or deleted rows.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Accounts from CSV (header row; full_name and email required).
+    Accounts {
+        file: PathBuf,
+        #[arg(long)]
+        org: String,
+        /// Check everything, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Account counts to measure at (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000u64, 100_000, 1_000_000])]
+    pub sizes: Vec<u64>,
+    /// Searches per query kind and size.
+    #[arg(long, default_value_t = 2000)]
+    pub samples: usize,
+    /// Folder for the benchmark databases (default: a temporary folder).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Write the results as Markdown to this file as well.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Newest mails, optionally of one status (queued, sent, failed, cancelled).
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// One mail; --reveal prints the link in it (audited).
+    Show {
+        id: i64,
+        #[arg(long)]
+        reveal: bool,
+    },
+}

@@ -1,0 +1,179 @@
+//! The command-line door: parses what the admin or desk typed, identifies
+//! the staff member, calls one service and prints the result.
+
+mod accounts;
+mod admin;
+pub mod args;
+mod explain;
+mod output;
+mod patron;
+mod secret_input;
+
+pub use admin::create_installation as admin_create_installation;
+pub use args::Cli;
+
+use crate::config::{AuthMode, Config, PathOverrides, Paths};
+use crate::service::{ServiceError, Services, Staff};
+use args::Command;
+use std::process::ExitCode;
+
+/// A command's failure: what to print and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        CliError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// The output already said what went wrong; only the exit code is left.
+    pub fn already_reported(code: u8) -> Self {
+        CliError {
+            code,
+            message: String::new(),
+        }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        CliError {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ServiceError> for CliError {
+    fn from(e: ServiceError) -> Self {
+        CliError {
+            code: e.exit_code(),
+            message: output::safe(&e.to_string()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        CliError {
+            code: 2,
+            message: format!("{e:#}"),
+        }
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+/// Runs one command line to completion.
+pub async fn run(cli: Cli) -> ExitCode {
+    let overrides = PathOverrides::from_env(cli.config.clone(), cli.demo);
+    let result = dispatch(&cli, &overrides).await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.message.is_empty() {
+            } else if cli.json {
+                output::json(&serde_json::json!({ "error": e.message, "exit_code": e.code }));
+            } else {
+                eprintln!("avain: {}", e.message);
+            }
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
+    let Some(command) = &cli.command else {
+        return crate::demo::open_console_or_explain(cli, overrides).await;
+    };
+    match command {
+        Command::Demo(args) => crate::demo::run(cli, args, overrides).await,
+        Command::Init(args) => admin::init(cli, args, overrides).await,
+        Command::Completions(args) => {
+            admin::completions(args);
+            Ok(())
+        }
+        Command::Config(_) => admin::config_check(cli, overrides),
+        Command::Migrate => admin::migrate(cli, overrides).await,
+        Command::Bench(args) => crate::bench::run(args).await.map_err(CliError::from),
+        Command::Redeem(args) => patron::redeem(cli, &open(overrides).await?, args).await,
+        Command::Selfservice(args) => {
+            patron::self_service(cli, &open(overrides).await?, args).await
+        }
+        _ => {
+            let services = open(overrides).await?;
+            let staff = identify(cli, &services).await?;
+            accounts::dispatch(cli, &services, &staff, command).await
+        }
+    }
+}
+
+/// Loads the configuration, or explains how to make one.
+pub fn load_config(overrides: &PathOverrides) -> Result<(Config, Paths), CliError> {
+    let path = Paths::config_file(overrides);
+    if !path.exists() {
+        let hint = if overrides.demo {
+            "run `avain demo` first"
+        } else {
+            "run `avain demo` to try avain, or `avain init` to set it up (or pass --config)"
+        };
+        return Err(CliError::bad_input(format!(
+            "no configuration at {}: {hint}",
+            path.display()
+        )));
+    }
+    let config = Config::load(&path).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let paths = Paths::resolve(overrides, &config);
+    Ok((config, paths))
+}
+
+/// Opens the configured installation.
+pub async fn open(overrides: &PathOverrides) -> Result<Services, CliError> {
+    let (config, paths) = load_config(overrides)?;
+    Services::open(config, &paths).await.map_err(CliError::from)
+}
+
+/// The staff member's Unix login: under `sudo -u avain` (the SSH set-up in
+/// the README) the user sudo ran it for, otherwise the login of the
+/// process's user id (never $USER, which anyone can set).
+pub fn os_login() -> Result<String, CliError> {
+    let uid = nix::unistd::Uid::current();
+    let sudo_user = std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty());
+    let sudo_uid = std::env::var("SUDO_UID")
+        .ok()
+        .and_then(|u| u.parse::<u32>().ok());
+    if let (Some(user), Some(from)) = (sudo_user, sudo_uid)
+        && from != uid.as_raw()
+    {
+        return Ok(user);
+    }
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => Ok(user.name),
+        _ => Err(CliError::bad_input(format!(
+            "cannot find the login name of uid {uid}"
+        ))),
+    }
+}
+
+/// Identifies the staff member running this command.
+pub async fn identify(cli: &Cli, services: &Services) -> Result<Staff, CliError> {
+    match services.config.auth.mode {
+        AuthMode::OsUser => Ok(services.identify_os_user(&os_login()?).await?),
+        AuthMode::Password => {
+            let login = match &cli.staff {
+                Some(l) => l.clone(),
+                None => {
+                    return Err(CliError::bad_input(
+                        "auth.mode is \"password\": pass --staff LOGIN",
+                    ));
+                }
+            };
+            let password = secret_input::read_one(&format!("Password for {login}: "))?;
+            Ok(services.identify_password(&login, password).await?)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! `avain demo`: a self-contained installation in the data folder's
+//! `demo/` with two organisations, ~200 hand-written synthetic accounts
+//! that show every reason code, and any number of generated ones.
+
+mod generate;
+
+use crate::cli::args::DemoArgs;
+use crate::cli::{Cli, CliError, CliResult, load_config};
+use crate::config::{PathOverrides, paths_demo_dir};
+use crate::service::{IdentityCheck, Services, Staff};
+use crate::store::{accounts, bulk};
+use std::path::Path;
+
+const CONFIG_TEMPLATE: &str = include_str!("../../assets/demo/config.toml");
+const LIBRARY_CSV: &str = include_str!("../../assets/demo/kirjasto.csv");
+const TOWN_CSV: &str = include_str!("../../assets/demo/kaupunki.csv");
+
+pub async fn run(cli: &Cli, args: &DemoArgs, overrides: &PathOverrides) -> CliResult {
+    let overrides = PathOverrides {
+        demo: true,
+        ..overrides.clone()
+    };
+    let dir = paths_demo_dir(&overrides);
+    if args.reset && dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| CliError::bad_input(format!("cannot remove {}: {e}", dir.display())))?;
+    }
+    write_config(&dir)?;
+    let (config, paths) = load_config(&overrides)?;
+    let services =
+        crate::cli::admin_create_installation(config, &paths, None, "Demo Admin").await?;
+    let staff = crate::cli::identify(cli, &services).await?;
+    let tx = services
+        .store
+        .begin_read()
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    let existing = accounts::count(&tx, None)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    tx.commit()
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    if existing == 0 {
+        seed(&services, &staff, args.accounts).await?;
+        println!("demo database created in {}", dir.display());
+    } else {
+        println!(
+            "demo database in {} has {existing} accounts (use --reset to start over)",
+            dir.display()
+        );
+    }
+    if args.no_console {
+        print_try_this();
+        return Ok(());
+    }
+    crate::demo::open_console(cli, &overrides).await
+}
+
+fn write_config(dir: &Path) -> CliResult {
+    let path = dir.join("config.toml");
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::bad_input(format!("cannot create {}: {e}", dir.display())))?;
+    let text = CONFIG_TEMPLATE.replace(
+        "{data_dir}",
+        &dir.display()
+            .to_string()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\""),
+    );
+    std::fs::write(&path, text).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))
+}
+
+/// Imports the hand-written accounts, adds the states an import cannot
+/// carry (locks, links, attempts, notes), then the generated accounts.
+async fn seed(s: &Services, staff: &Staff, generated: u64) -> CliResult {
+    let quiet = |_: u64, _: u64| {};
+    for (org, csv) in [("kirjasto", LIBRARY_CSV), ("kaupunki", TOWN_CSV)] {
+        if let Err(errors) = s
+            .import_accounts(staff, org, csv.as_bytes(), false, &quiet)
+            .await?
+        {
+            return Err(CliError::bad_input(format!(
+                "demo data for {org}: {}",
+                errors[0]
+            )));
+        }
+    }
+    let err = crate::service::ServiceError::from;
+    // Everyone with a credential date gets a (random, unknown) PIN or password.
+    for org in &s.config.orgs {
+        let secret = crate::domain::policy::generate(&org.credential);
+        let hashed = s.hasher.hash(&secret);
+        let tx = s.store.begin_write().await.map_err(err)?;
+        bulk::fill_credentials(&tx, org.slug.as_str(), &hashed.phc, &hashed.key_id)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+    }
+    let by_external = |x: &'static str| async move {
+        let id = s.resolve_account(staff, x).await?.id;
+        Ok::<i64, CliError>(id)
+    };
+    // Locked after failed attempts in the old system.
+    let tx = s.store.begin_write().await.map_err(err)?;
+    for x in ["K0011", "T0007"] {
+        let account = accounts::find_by_identifier(&tx, &staff.orgs, x)
+            .await
+            .map_err(err)?;
+        if let Some(a) = account.first() {
+            accounts::lock(&tx, a.id, "too_many_failures", 10, s.now())
+                .await
+                .map_err(err)?;
+        }
+    }
+    tx.commit().await.map_err(err)?;
+    // Some history to look at.
+    s.send_link(
+        staff,
+        by_external("K0009").await?,
+        crate::domain::link::LinkPurpose::Reset,
+    )
+    .await?;
+    s.send_link(
+        staff,
+        by_external("T0001").await?,
+        crate::domain::link::LinkPurpose::FirstLogin,
+    )
+    .await?;
+    s.self_service_request(
+        "kirjasto",
+        Some("2900100002"),
+        "mikko.lehtonen@example.fi",
+        Some("demo"),
+    )
+    .await?;
+    s.self_service_request(
+        "kirjasto",
+        Some("2900100004"),
+        "sari.m@posti.example",
+        Some("demo"),
+    )
+    .await?;
+    s.self_service_request("kaupunki", None, "markku.h@mail.example", Some("demo"))
+        .await?;
+    s.add_note(
+        staff,
+        by_external("K0005").await?,
+        "Lost card replaced at the desk; patron will call back.",
+    )
+    .await?;
+    let changed = by_external("K0014").await?;
+    s.change_email(
+        staff,
+        changed,
+        "ossi.jokinen@example.com",
+        IdentityCheck::InPerson,
+        None,
+    )
+    .await?;
+
+    if generated > 0 {
+        let tx = s.store.begin_write().await.map_err(err)?;
+        let first_id = accounts::max_id(&tx).await.map_err(err)? + 1;
+        let orgs: Vec<(String, bool)> = s
+            .config
+            .orgs
+            .iter()
+            .map(|o| (o.slug.to_string(), o.uses_cards()))
+            .collect();
+        for chunk_start in (0..generated).step_by(50_000) {
+            let n = (generated - chunk_start).min(50_000);
+            let list =
+                generate::accounts(first_id + chunk_start as i64, n, &orgs, 42 + chunk_start);
+            bulk::insert_generated(&tx, &list, s.now())
+                .await
+                .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)?;
+        bulk::fix_sequences(&s.store).await.map_err(err)?;
+    }
+    Ok(())
+}
+
+fn print_try_this() {
+    println!(
+        "try:\n  avain --demo search virta\n  avain --demo show 2900100002\n  \
+         avain --demo verify --org kirjasto --card 2900100002 --email mikko.lehtonen@example.fi\n  \
+         avain --demo link send 2900100009\n  avain --demo tokens 2900100009"
+    );
+}
+
+/// Opens the console on the installation.
+pub async fn open_console(cli: &Cli, overrides: &PathOverrides) -> CliResult {
+    let _ = (cli, overrides);
+    println!("The console opens here once it is built; until then use the command line:");
+    print_try_this();
+    Ok(())
+}
+
+/// `avain` with no command.
+pub async fn open_console_or_explain(cli: &Cli, overrides: &PathOverrides) -> CliResult {
+    open_console(cli, overrides).await
+}
+
+pub use generate::accounts as generated_accounts;

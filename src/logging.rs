@@ -1,0 +1,27 @@
+//! Logging goes to a file, never the terminal (the console owns the
+//! screen). `AVAIN_LOG` sets the filter (default `info`); `AVAIN_LOG_DIR`
+//! the folder (default: `logs` in the data folder). Secrets are never
+//! logged: services log ids and codes, never tokens, PINs or bodies.
+
+use crate::config::PathOverrides;
+use tracing_subscriber::EnvFilter;
+
+/// Starts file logging; keep the guard alive until exit so lines are flushed.
+pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = std::env::var_os("AVAIN_LOG_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            crate::config::base_data_dir(&PathOverrides::from_env(None, false)).join("logs")
+        });
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::daily(dir, "avain.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = EnvFilter::try_from_env("AVAIN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

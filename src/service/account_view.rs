@@ -1,0 +1,366 @@
+//! Reading one account: finding it from what staff type, its full story
+//! (cards, old addresses, links and their mails, self-service attempts,
+//! notes), and revealing a masked field (audited).
+
+use super::{ServiceError, ServiceResult, Services, Staff};
+use crate::domain::link::{LinkOrigin, LinkPurpose, LinkState, LinkTimes, RevokeReason, state};
+use crate::domain::mask::{mask_card, mask_email, mask_phone};
+use crate::store::entities::{account, outbox, reset_token};
+use crate::store::{Tx, accounts, attempts, notes, outbox_rows, staff_rows, tokens};
+use serde::Serialize;
+use serde_json::json;
+
+/// The account itself, personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub id: i64,
+    pub org: String,
+    pub org_name: String,
+    pub login: Option<String>,
+    pub external_id: Option<String>,
+    pub full_name: String,
+    pub email_masked: String,
+    pub phone_masked: Option<String>,
+    pub credential_kind: &'static str,
+    pub has_credential: bool,
+    pub credential_set_at: Option<i64>,
+    pub legacy_credential: bool,
+    pub must_set_credential: bool,
+    pub failed_attempts: i32,
+    pub locked_at: Option<i64>,
+    pub lock_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CardView {
+    pub id: i64,
+    pub number_masked: String,
+    pub status: String,
+    pub changed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviousEmailView {
+    pub email_masked: String,
+    pub until: i64,
+    pub changed_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MailView {
+    pub id: i64,
+    pub template: String,
+    pub recipient_masked: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: Option<i64>,
+    pub last_answer: Option<String>,
+    pub sent_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    pub id: i64,
+    pub purpose: LinkPurpose,
+    pub origin: LinkOrigin,
+    /// Staff name, or "self-service" / "bulk".
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub sent_to_masked: String,
+    #[serde(flatten)]
+    pub state: LinkState,
+    pub mails: Vec<MailView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptView {
+    pub at: i64,
+    pub accepted: bool,
+    pub outcome: String,
+    pub card_codes: Vec<String>,
+    pub email_codes: Vec<String>,
+    pub client: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub at: i64,
+    pub author: String,
+    pub text: String,
+}
+
+/// Everything staff see about one account.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountDetail {
+    pub account: AccountView,
+    pub cards: Vec<CardView>,
+    pub previous_emails: Vec<PreviousEmailView>,
+    pub links: Vec<LinkView>,
+    /// Mails not tied to a link (notices).
+    pub other_mails: Vec<MailView>,
+    pub attempts: Vec<AttemptView>,
+    pub notes: Vec<NoteView>,
+}
+
+/// Which masked field to reveal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevealField {
+    Email,
+    Phone,
+    Card,
+}
+
+impl RevealField {
+    pub fn code(self) -> &'static str {
+        match self {
+            RevealField::Email => "email",
+            RevealField::Phone => "phone",
+            RevealField::Card => "card",
+        }
+    }
+}
+
+/// Loads an account the staff member may see, or "not found".
+pub(crate) async fn load_visible(tx: &Tx, staff: &Staff, id: i64) -> ServiceResult<account::Model> {
+    let account = accounts::get(tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("account not found".into()))?;
+    staff.require_org(&account.org, "account")?;
+    Ok(account)
+}
+
+pub(crate) fn mail_view(m: &outbox::Model) -> MailView {
+    MailView {
+        id: m.id,
+        template: m.template.clone(),
+        recipient_masked: mask_email(&m.recipient),
+        status: m.status.clone(),
+        attempts: m.attempts,
+        next_attempt_at: (m.status == "queued").then_some(m.next_attempt_at),
+        last_answer: m.last_answer.clone(),
+        sent_at: m.sent_at,
+        created_at: m.created_at,
+    }
+}
+
+pub(crate) fn link_state(t: &reset_token::Model, now: i64) -> LinkState {
+    state(
+        &LinkTimes {
+            expires_at: t.expires_at,
+            used_at: t.used_at,
+            revoked_at: t.revoked_at,
+            revoke_reason: t.revoke_reason.as_deref().and_then(RevokeReason::parse),
+        },
+        now,
+    )
+}
+
+fn verdict_codes(verdict_json: &str, field: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(verdict_json)
+        .ok()
+        .and_then(|v| {
+            v[field]["reasons"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|r| r["code"].as_str().map(str::to_string))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+impl Services {
+    /// Accounts matching an identifier typed on the command line: a card
+    /// number, a login or external id, or `#ID` / a bare id.
+    pub async fn resolve_account(
+        &self,
+        staff: &Staff,
+        text: &str,
+    ) -> ServiceResult<account::Model> {
+        let tx = self.store.begin_read().await?;
+        let text = text.trim();
+        let explicit_id = text.strip_prefix('#').or_else(|| text.strip_prefix("id:"));
+        let mut found = match explicit_id {
+            Some(_) => Vec::new(),
+            None => accounts::find_by_identifier(&tx, &staff.orgs, text).await?,
+        };
+        if found.is_empty()
+            && let Ok(id) = explicit_id.unwrap_or(text).parse::<i64>()
+            && let Some(a) = accounts::get(&tx, id).await?
+            && staff.can_see(&a.org)
+        {
+            found.push(a);
+        }
+        tx.commit().await?;
+        match found.len() {
+            0 => Err(ServiceError::NotFound(format!(
+                "no account matches {text:?}"
+            ))),
+            1 => Ok(found.remove(0)),
+            n => Err(ServiceError::Refused(format!(
+                "{n} accounts match {text:?} (ids {}): use #ID",
+                found
+                    .iter()
+                    .map(|a| a.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// The whole story of one account. Opening an account is audited.
+    pub async fn account_detail(&self, staff: &Staff, id: i64) -> ServiceResult<AccountDetail> {
+        let now = self.now();
+        let tx = self.store.begin_write().await?;
+        let a = load_visible(&tx, staff, id).await?;
+        let org = self.org(&a.org)?;
+        let cards = accounts::cards_of(&tx, &[id]).await?;
+        let history = accounts::email_history_of(&tx, &[id]).await?;
+        let links = tokens::list_for_account(&tx, id).await?;
+        let mails = outbox_rows::for_account(&tx, id).await?;
+        let tries = attempts::for_account(&tx, id, 20).await?;
+        let account_notes = notes::for_account(&tx, id).await?;
+        let staff_ids: Vec<i64> = links.iter().filter_map(|l| l.created_by_staff).collect();
+        let creators = staff_rows::by_ids(&tx, &staff_ids).await?;
+        self.audit_staff(
+            &tx,
+            staff,
+            "account.view",
+            Some(&a.org),
+            Some(id),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+
+        let link_views = links
+            .iter()
+            .map(|t| {
+                let origin = LinkOrigin::parse(&t.origin).unwrap_or(LinkOrigin::Staff);
+                let created_by = match (origin, t.created_by_staff) {
+                    (LinkOrigin::Staff, Some(sid)) => creators
+                        .iter()
+                        .find(|s| s.id == sid)
+                        .map(|s| s.full_name.clone())
+                        .unwrap_or_else(|| format!("staff #{sid}")),
+                    (LinkOrigin::SelfService, _) => "self-service".into(),
+                    (LinkOrigin::Bulk, _) => "bulk".into(),
+                    (LinkOrigin::Staff, None) => "staff".into(),
+                };
+                LinkView {
+                    id: t.id,
+                    purpose: LinkPurpose::parse(&t.purpose).unwrap_or(LinkPurpose::Reset),
+                    origin,
+                    created_by,
+                    created_at: t.created_at,
+                    expires_at: t.expires_at,
+                    sent_to_masked: mask_email(&t.sent_to),
+                    state: link_state(t, now),
+                    mails: mails
+                        .iter()
+                        .filter(|m| m.token_id == Some(t.id))
+                        .map(mail_view)
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(AccountDetail {
+            account: AccountView {
+                id: a.id,
+                org_name: org.name.clone(),
+                org: a.org.clone(),
+                login: a.login.clone(),
+                external_id: a.external_id.clone(),
+                full_name: a.full_name.clone(),
+                email_masked: mask_email(&a.email),
+                phone_masked: a.phone.as_deref().map(mask_phone),
+                credential_kind: match org.credential.kind() {
+                    crate::domain::policy::CredentialKind::Pin => "pin",
+                    crate::domain::policy::CredentialKind::Password => "password",
+                },
+                has_credential: a.credential_hash.is_some(),
+                credential_set_at: a.credential_set_at,
+                legacy_credential: a.legacy_credential,
+                must_set_credential: a.must_set_credential,
+                failed_attempts: a.failed_attempts,
+                locked_at: a.locked_at,
+                lock_reason: a.lock_reason.clone(),
+            },
+            cards: cards
+                .iter()
+                .map(|c| CardView {
+                    id: c.id,
+                    number_masked: mask_card(&c.number),
+                    status: c.status.clone(),
+                    changed_at: c.changed_at,
+                })
+                .collect(),
+            previous_emails: history
+                .iter()
+                .map(|h| PreviousEmailView {
+                    email_masked: mask_email(&h.email),
+                    until: h.until_at,
+                    changed_by: h.changed_by.clone(),
+                })
+                .collect(),
+            links: link_views,
+            other_mails: mails
+                .iter()
+                .filter(|m| m.token_id.is_none())
+                .map(mail_view)
+                .collect(),
+            attempts: tries
+                .iter()
+                .map(|t| AttemptView {
+                    at: t.created_at,
+                    accepted: t.accepted,
+                    outcome: t.outcome.clone(),
+                    card_codes: verdict_codes(&t.verdict, "card"),
+                    email_codes: verdict_codes(&t.verdict, "email"),
+                    client: t.client.clone(),
+                })
+                .collect(),
+            notes: account_notes
+                .iter()
+                .map(|n| NoteView {
+                    at: n.created_at,
+                    author: n.author.clone(),
+                    text: n.text.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    /// The clear value of a masked field; every reveal is audited.
+    pub async fn reveal(
+        &self,
+        staff: &Staff,
+        id: i64,
+        field: RevealField,
+    ) -> ServiceResult<String> {
+        let tx = self.store.begin_write().await?;
+        let a = load_visible(&tx, staff, id).await?;
+        let value = match field {
+            RevealField::Email => Some(a.email.clone()),
+            RevealField::Phone => a.phone.clone(),
+            RevealField::Card => accounts::cards_of(&tx, &[id])
+                .await?
+                .into_iter()
+                .find(|c| c.status == "active")
+                .map(|c| c.number),
+        }
+        .ok_or_else(|| ServiceError::NotFound(format!("the account has no {}", field.code())))?;
+        self.audit_staff(
+            &tx,
+            staff,
+            "account.reveal",
+            Some(&a.org),
+            Some(id),
+            json!({ "field": field.code() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+}

@@ -1,0 +1,120 @@
+//! Putting mails into the outbox inside the caller's transaction, so a
+//! link and the mail that carries it exist together or not at all.
+
+use super::{ServiceResult, Services};
+use crate::config::OrgConfig;
+use crate::domain::link::LinkPurpose;
+use crate::domain::policy::CredentialKind;
+use crate::store::entities::account;
+use crate::store::{Tx, outbox_rows};
+use serde_json::json;
+
+/// Which mail template a row uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailTemplate {
+    PinReset,
+    PasswordReset,
+    FirstLogin,
+    CredentialChanged,
+    EmailChanged,
+}
+
+impl MailTemplate {
+    pub fn code(self) -> &'static str {
+        match self {
+            MailTemplate::PinReset => "pin_reset",
+            MailTemplate::PasswordReset => "password_reset",
+            MailTemplate::FirstLogin => "first_login",
+            MailTemplate::CredentialChanged => "credential_changed",
+            MailTemplate::EmailChanged => "email_changed",
+        }
+    }
+
+    pub fn for_link(purpose: LinkPurpose, kind: CredentialKind) -> MailTemplate {
+        match (purpose, kind) {
+            (LinkPurpose::FirstLogin, _) => MailTemplate::FirstLogin,
+            (LinkPurpose::Reset, CredentialKind::Pin) => MailTemplate::PinReset,
+            (LinkPurpose::Reset, CredentialKind::Password) => MailTemplate::PasswordReset,
+        }
+    }
+}
+
+/// The context a sealed link is bound to: the token's hash, so a sealed
+/// value copied to another row does not open.
+pub fn seal_context(token_hash: &str) -> String {
+    format!("link:{token_hash}")
+}
+
+pub(crate) struct LinkMail<'a> {
+    pub account: &'a account::Model,
+    pub org: &'a OrgConfig,
+    pub token_id: i64,
+    pub token_hash: &'a str,
+    pub token_text: &'a str,
+    pub purpose: LinkPurpose,
+    pub expires_at: i64,
+}
+
+impl Services {
+    pub(crate) async fn queue_link_mail(&self, tx: &Tx, m: LinkMail<'_>) -> ServiceResult<i64> {
+        let link = m.org.link_base_url.join(&format!("link/{}", m.token_text));
+        let sealed = self.sealer().seal(&link, &seal_context(m.token_hash));
+        let row = outbox_rows::insert(
+            tx,
+            outbox_rows::NewMail {
+                org: m.org.slug.to_string(),
+                account_id: Some(m.account.id),
+                token_id: Some(m.token_id),
+                recipient: m.account.email.clone(),
+                template: MailTemplate::for_link(m.purpose, m.org.credential.kind())
+                    .code()
+                    .into(),
+                language: m.org.language.code().into(),
+                params: json!({
+                    "org_name": m.org.name,
+                    "full_name": m.account.full_name,
+                    "expires_at": m.expires_at,
+                    "help_contact": m.org.help_contact,
+                })
+                .to_string(),
+                sealed_link: Some(sealed),
+            },
+            self.now(),
+        )
+        .await?;
+        Ok(row.id)
+    }
+
+    /// A notice without a link (credential changed, email changed).
+    pub(crate) async fn queue_notice(
+        &self,
+        tx: &Tx,
+        account: &account::Model,
+        org: &OrgConfig,
+        recipient: &str,
+        template: MailTemplate,
+    ) -> ServiceResult<i64> {
+        let row = outbox_rows::insert(
+            tx,
+            outbox_rows::NewMail {
+                org: org.slug.to_string(),
+                account_id: Some(account.id),
+                token_id: None,
+                recipient: recipient.to_string(),
+                template: template.code().into(),
+                language: org.language.code().into(),
+                params: json!({
+                    "org_name": org.name,
+                    "full_name": account.full_name,
+                    "at": self.now(),
+                    "help_contact": org.help_contact,
+                })
+                .to_string(),
+                sealed_link: None,
+            },
+            self.now(),
+        )
+        .await?;
+        Ok(row.id)
+    }
+}

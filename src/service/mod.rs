@@ -1,0 +1,169 @@
+//! The service layer: one function per action a person can take. Each
+//! checks the caller's role and organisations, runs in one transaction,
+//! writes its audit row in that transaction and queues mail there too.
+//! The console, the command line and the web pages call these and nothing
+//! below them.
+
+mod account_changes;
+mod account_view;
+mod audit_trail;
+mod credentials;
+mod error;
+pub mod import;
+
+mod links;
+mod mail_queue;
+mod outbox_view;
+mod search;
+mod self_service;
+mod staff_admin;
+mod staff_identity;
+mod verify;
+
+pub use account_changes::IdentityCheck;
+pub use account_view::{
+    AccountDetail, AccountView, AttemptView, CardView, LinkView, MailView, NoteView,
+    PreviousEmailView, RevealField,
+};
+pub use audit_trail::{AuditRow, AuditVerification};
+pub use credentials::{LinkProblem, NewCredential, RedeemOutcome};
+pub use error::{ServiceError, ServiceResult};
+pub use links::SentLink;
+pub use outbox_view::OutboxMessage;
+pub use search::{AccountSummary, Badge};
+pub use self_service::{SelfServiceOutcome, SelfServiceResult};
+pub use staff_admin::{NewStaffMember, StaffListing};
+pub use staff_identity::{Role, Staff};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, OrgConfig, Paths};
+use crate::secrets::{CredentialHasher, Pepper, Sealer};
+use crate::store::{Store, Tx, audit_log};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// Who an audit row names.
+pub(crate) struct Actor {
+    pub name: String,
+    pub staff_id: Option<i64>,
+}
+
+impl Actor {
+    pub fn staff(staff: &Staff) -> Actor {
+        Actor {
+            name: staff.actor(),
+            staff_id: Some(staff.id),
+        }
+    }
+
+    /// Someone using a link or the self-service form.
+    pub fn patron() -> Actor {
+        Actor {
+            name: "patron".into(),
+            staff_id: None,
+        }
+    }
+
+    /// avain itself (first set-up, the mail worker).
+    pub fn system() -> Actor {
+        Actor {
+            name: "system".into(),
+            staff_id: None,
+        }
+    }
+}
+
+/// Everything a service needs: configuration, store, secrets, clock.
+#[derive(Clone)]
+pub struct Services {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: CredentialHasher,
+    sealer: Sealer,
+    audit_key: Arc<Zeroizing<[u8; 32]>>,
+}
+
+impl Services {
+    /// Opens the store (migrating it) and loads the pepper.
+    pub async fn open(config: Config, paths: &Paths) -> anyhow::Result<Services> {
+        let pepper = Pepper::load(&paths.pepper_file)?;
+        let store = Store::open(&paths.database_url).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the database {}: {e}",
+                crate::config::redact_url_password(&paths.database_url)
+            )
+        })?;
+        Ok(Services::new(config, store, pepper, Arc::new(SystemClock)))
+    }
+
+    pub fn new(config: Config, store: Store, pepper: Pepper, clock: Arc<dyn Clock>) -> Services {
+        let sealer = Sealer::new(&pepper);
+        let audit_key = Arc::new(pepper.derive("audit-chain"));
+        Services {
+            config: Arc::new(config),
+            store,
+            clock,
+            hasher: CredentialHasher::new(Arc::new(pepper)),
+            sealer,
+            audit_key,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// The configuration of an organisation named by the database.
+    pub(crate) fn org(&self, slug: &str) -> ServiceResult<&OrgConfig> {
+        self.config.org(slug).ok_or_else(|| {
+            ServiceError::Refused(format!(
+                "organisation {slug:?} is in the database but not in the configuration"
+            ))
+        })
+    }
+
+    /// Appends an audit row inside `tx`.
+    pub(crate) async fn audit(
+        &self,
+        tx: &Tx,
+        actor: &Actor,
+        action: &str,
+        org: Option<&str>,
+        account_id: Option<i64>,
+        detail: serde_json::Value,
+    ) -> ServiceResult<i64> {
+        let entry = audit_log::Entry {
+            at: self.now(),
+            actor: actor.name.clone(),
+            staff_id: actor.staff_id,
+            action: action.to_string(),
+            org: org.map(str::to_string),
+            account_id,
+            detail: detail.to_string(),
+        };
+        Ok(audit_log::append(tx, &self.audit_key[..], entry).await?)
+    }
+
+    /// Audit row for a staff action.
+    pub(crate) async fn audit_staff(
+        &self,
+        tx: &Tx,
+        staff: &Staff,
+        action: &str,
+        org: Option<&str>,
+        account_id: Option<i64>,
+        detail: serde_json::Value,
+    ) -> ServiceResult<i64> {
+        self.audit(tx, &Actor::staff(staff), action, org, account_id, detail)
+            .await
+    }
+
+    pub(crate) fn audit_key(&self) -> &[u8] {
+        &self.audit_key[..]
+    }
+}

@@ -1,0 +1,120 @@
+//! Finding accounts as staff type: indexed prefix search over card
+//! numbers, emails, phones, logins and name words, accent-insensitive,
+//! exact matches first, only in the staff member's organisations.
+
+use super::{ServiceResult, Services, Staff};
+use crate::domain::mask::{mask_card, mask_email};
+use crate::domain::search_terms::query_words;
+use crate::store::{accounts, search, tokens};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// Term rows read for the first word before the other words filter them.
+const SCAN_LIMIT: u64 = 400;
+
+/// Flags shown beside a search result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Badge {
+    Locked,
+    LegacyPin,
+    AwaitingFirstLogin,
+    ActiveLink,
+}
+
+/// One search result, personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub org: String,
+    pub full_name: String,
+    pub card_masked: Option<String>,
+    pub email_masked: String,
+    /// Which field the first query word matched ("card", "email", "name"...).
+    pub matched: String,
+    pub badges: Vec<Badge>,
+}
+
+impl Services {
+    /// Up to `limit` accounts matching every word of `query` as a prefix.
+    pub async fn search(
+        &self,
+        staff: &Staff,
+        query: &str,
+        limit: usize,
+    ) -> ServiceResult<Vec<AccountSummary>> {
+        let words = query_words(query);
+        if words.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        // The longest word is usually the most selective: scan with it.
+        let driver = words
+            .iter()
+            .max_by_key(|w| w.len())
+            .expect("non-empty")
+            .clone();
+        let now = self.now();
+        let tx = self.store.begin_read().await?;
+        let hits = search::prefix(&tx, &staff.orgs, &driver, SCAN_LIMIT).await?;
+        let mut order: Vec<(i64, String)> = Vec::new();
+        let mut seen = HashSet::new();
+        for hit in hits {
+            if seen.insert(hit.account_id) {
+                order.push((hit.account_id, hit.kind));
+            }
+        }
+        if words.len() > 1 {
+            let ids: Vec<i64> = order.iter().map(|(id, _)| *id).collect();
+            let mut terms: HashMap<i64, Vec<String>> = HashMap::new();
+            for (id, term) in search::terms_of(&tx, &ids).await? {
+                terms.entry(id).or_default().push(term);
+            }
+            order.retain(|(id, _)| {
+                let own = terms.get(id).map(Vec::as_slice).unwrap_or(&[]);
+                words
+                    .iter()
+                    .all(|w| own.iter().any(|t| t.starts_with(w.as_str())))
+            });
+        }
+        order.truncate(limit);
+        let ids: Vec<i64> = order.iter().map(|(id, _)| *id).collect();
+        let found = accounts::get_many(&tx, &ids).await?;
+        let cards = accounts::cards_of(&tx, &ids).await?;
+        let with_link: HashSet<i64> = tokens::accounts_with_live(&tx, &ids, now)
+            .await?
+            .into_iter()
+            .collect();
+        tx.commit().await?;
+        Ok(order
+            .into_iter()
+            .filter_map(|(id, matched)| {
+                let a = found.iter().find(|a| a.id == id)?;
+                let mut badges = Vec::new();
+                if a.locked_at.is_some() {
+                    badges.push(Badge::Locked);
+                }
+                if a.legacy_credential {
+                    badges.push(Badge::LegacyPin);
+                }
+                if a.must_set_credential {
+                    badges.push(Badge::AwaitingFirstLogin);
+                }
+                if with_link.contains(&id) {
+                    badges.push(Badge::ActiveLink);
+                }
+                Some(AccountSummary {
+                    id,
+                    org: a.org.clone(),
+                    full_name: a.full_name.clone(),
+                    card_masked: cards
+                        .iter()
+                        .find(|c| c.account_id == id && c.status == "active")
+                        .map(|c| mask_card(&c.number)),
+                    email_masked: mask_email(&a.email),
+                    matched,
+                    badges,
+                })
+            })
+            .collect())
+    }
+}

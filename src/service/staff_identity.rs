@@ -1,0 +1,69 @@
+//! Who is acting: a staff member with a role and organisations. Every
+//! staff service takes a `&Staff`, so no action runs without one.
+
+use super::error::{ServiceError, ServiceResult};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Works on accounts of their own organisations.
+    Desk,
+    /// Works on every organisation and manages staff.
+    Admin,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Desk => "desk",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        match code {
+            "desk" => Some(Role::Desk),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// An identified, active staff member.
+#[derive(Debug, Clone, Serialize)]
+pub struct Staff {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    /// The organisations this person may see: for admins, all configured.
+    pub orgs: Vec<String>,
+}
+
+impl Staff {
+    pub fn can_see(&self, org: &str) -> bool {
+        self.orgs.iter().any(|o| o == org)
+    }
+
+    /// The same answer as for a missing account, so desk staff cannot
+    /// probe other organisations.
+    pub fn require_org(&self, org: &str, what: &str) -> ServiceResult<()> {
+        if self.can_see(org) {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound(format!("{what} not found")))
+        }
+    }
+
+    pub fn require_admin(&self) -> ServiceResult<()> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Desk => Err(ServiceError::Forbidden("this needs the admin role".into())),
+        }
+    }
+
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.login)
+    }
+}

@@ -1,0 +1,482 @@
+//! Account, card and email-history queries, and keeping an account's
+//! search terms in step with its data.
+
+use super::Tx;
+use super::entities::{account, card, email_history, search_term};
+use crate::domain::normalize::{card_key, email_key};
+use crate::domain::search_terms::{TermSource, account_terms};
+use crate::domain::verdict::{Candidate, CandidateCard, CardStatus, PreviousEmail};
+use sea_orm::prelude::Expr;
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::BTreeSet;
+
+pub async fn get(tx: &Tx, id: i64) -> Result<Option<account::Model>, DbErr> {
+    account::Entity::find_by_id(id).one(tx).await
+}
+
+pub async fn get_many(tx: &Tx, ids: &[i64]) -> Result<Vec<account::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    account::Entity::find()
+        .filter(account::Column::Id.is_in(ids.iter().copied()))
+        .all(tx)
+        .await
+}
+
+pub async fn count(tx: &Tx, org: Option<&str>) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let mut q = account::Entity::find();
+    if let Some(org) = org {
+        q = q.filter(account::Column::Org.eq(org));
+    }
+    q.count(tx).await
+}
+
+/// Accounts whose login or external id is exactly `text`, or that own a
+/// card with this key, within the given organisations.
+pub async fn find_by_identifier(
+    tx: &Tx,
+    orgs: &[String],
+    text: &str,
+) -> Result<Vec<account::Model>, DbErr> {
+    let key = card_key(text);
+    let mut ids: BTreeSet<i64> = BTreeSet::new();
+    if !key.is_empty() {
+        let cards = card::Entity::find()
+            .filter(card::Column::NumberKey.eq(key))
+            .filter(card::Column::Org.is_in(orgs.iter().cloned()))
+            .all(tx)
+            .await?;
+        ids.extend(cards.iter().map(|c| c.account_id));
+    }
+    let by_login = account::Entity::find()
+        .filter(account::Column::Org.is_in(orgs.iter().cloned()))
+        .filter(
+            account::Column::Login
+                .eq(text)
+                .or(account::Column::ExternalId.eq(text)),
+        )
+        .all(tx)
+        .await?;
+    ids.extend(by_login.iter().map(|a| a.id));
+    let ids: Vec<i64> = ids.into_iter().collect();
+    get_many(tx, &ids).await
+}
+
+pub async fn find_by_external_id(
+    tx: &Tx,
+    org: &str,
+    external_id: &str,
+) -> Result<Option<account::Model>, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::Org.eq(org))
+        .filter(account::Column::ExternalId.eq(external_id))
+        .one(tx)
+        .await
+}
+
+pub async fn find_by_login(
+    tx: &Tx,
+    org: &str,
+    login: &str,
+) -> Result<Option<account::Model>, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::Org.eq(org))
+        .filter(account::Column::Login.eq(login))
+        .one(tx)
+        .await
+}
+
+/// The card with this key in the organisation, whatever its status.
+pub async fn find_card(tx: &Tx, org: &str, number: &str) -> Result<Option<card::Model>, DbErr> {
+    card::Entity::find()
+        .filter(card::Column::Org.eq(org))
+        .filter(card::Column::NumberKey.eq(card_key(number)))
+        .one(tx)
+        .await
+}
+
+/// Accounts of the organisation with a current email of this key.
+pub async fn with_email_key(tx: &Tx, org: &str, key: &str) -> Result<Vec<account::Model>, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::Org.eq(org))
+        .filter(account::Column::EmailKey.eq(key))
+        .all(tx)
+        .await
+}
+
+pub async fn cards_of(tx: &Tx, account_ids: &[i64]) -> Result<Vec<card::Model>, DbErr> {
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    card::Entity::find()
+        .filter(card::Column::AccountId.is_in(account_ids.iter().copied()))
+        .order_by_asc(card::Column::Id)
+        .all(tx)
+        .await
+}
+
+pub async fn email_history_of(
+    tx: &Tx,
+    account_ids: &[i64],
+) -> Result<Vec<email_history::Model>, DbErr> {
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    email_history::Entity::find()
+        .filter(email_history::Column::AccountId.is_in(account_ids.iter().copied()))
+        .order_by_desc(email_history::Column::UntilAt)
+        .all(tx)
+        .await
+}
+
+/// Everything the match verdict needs: the accounts of `org` that have a
+/// card with the typed key, or the typed email now or before.
+pub async fn verdict_candidates(
+    tx: &Tx,
+    org: &str,
+    card_typed: Option<&str>,
+    email_typed: &str,
+) -> Result<Vec<Candidate>, DbErr> {
+    let mut ids: BTreeSet<i64> = BTreeSet::new();
+    if let Some(card) = card_typed.map(card_key).filter(|k| !k.is_empty()) {
+        let hits = card::Entity::find()
+            .filter(card::Column::Org.eq(org))
+            .filter(card::Column::NumberKey.eq(card))
+            .all(tx)
+            .await?;
+        ids.extend(hits.iter().map(|c| c.account_id));
+    }
+    let ek = email_key(email_typed);
+    if !ek.is_empty() {
+        ids.extend(with_email_key(tx, org, &ek).await?.iter().map(|a| a.id));
+        let previous = email_history::Entity::find()
+            .filter(email_history::Column::Org.eq(org))
+            .filter(email_history::Column::EmailKey.eq(ek))
+            .all(tx)
+            .await?;
+        ids.extend(previous.iter().map(|h| h.account_id));
+    }
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let accounts = get_many(tx, &ids).await?;
+    let cards = cards_of(tx, &ids).await?;
+    let history = email_history_of(tx, &ids).await?;
+    Ok(accounts
+        .into_iter()
+        .map(|a| Candidate {
+            account_id: a.id,
+            cards: cards
+                .iter()
+                .filter(|c| c.account_id == a.id)
+                .map(|c| CandidateCard {
+                    number: c.number.clone(),
+                    status: CardStatus::parse(&c.status).unwrap_or(CardStatus::Lost),
+                })
+                .collect(),
+            previous_emails: history
+                .iter()
+                .filter(|h| h.account_id == a.id)
+                .map(|h| PreviousEmail {
+                    email: h.email.clone(),
+                    until_ms: Some(h.until_at),
+                })
+                .collect(),
+            email: a.email,
+        })
+        .collect())
+}
+
+/// A new account's data.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub org: String,
+    pub login: Option<String>,
+    pub external_id: Option<String>,
+    pub full_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub credential_hash: Option<(String, String)>,
+    pub credential_set_at: Option<i64>,
+    pub legacy_credential: bool,
+    pub must_set_credential: bool,
+}
+
+pub async fn insert(tx: &Tx, new: NewAccount, now: i64) -> Result<account::Model, DbErr> {
+    let (hash, key_id) = match new.credential_hash {
+        Some((h, k)) => (Some(h), Some(k)),
+        None => (None, None),
+    };
+    account::ActiveModel {
+        org: Set(new.org),
+        login: Set(new.login),
+        external_id: Set(new.external_id),
+        full_name: Set(new.full_name),
+        email_key: Set(email_key(&new.email)),
+        email: Set(new.email),
+        phone: Set(new.phone),
+        status: Set("active".into()),
+        credential_hash: Set(hash),
+        credential_key_id: Set(key_id),
+        credential_set_at: Set(new.credential_set_at),
+        legacy_credential: Set(new.legacy_credential),
+        must_set_credential: Set(new.must_set_credential),
+        failed_attempts: Set(0),
+        locked_at: Set(None),
+        lock_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await
+}
+
+/// Saves changed fields of an account (the caller sets `updated_at`).
+pub async fn save(tx: &Tx, changes: account::ActiveModel) -> Result<account::Model, DbErr> {
+    changes.update(tx).await
+}
+
+pub async fn add_card(
+    tx: &Tx,
+    account: &account::Model,
+    number: &str,
+    status: CardStatus,
+    now: i64,
+) -> Result<card::Model, DbErr> {
+    card::ActiveModel {
+        account_id: Set(account.id),
+        org: Set(account.org.clone()),
+        number: Set(number.to_string()),
+        number_key: Set(card_key(number)),
+        status: Set(status.code().into()),
+        created_at: Set(now),
+        changed_at: Set((status != CardStatus::Active).then_some(now)),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await
+}
+
+pub async fn set_card_status(
+    tx: &Tx,
+    card_id: i64,
+    status: CardStatus,
+    now: i64,
+) -> Result<(), DbErr> {
+    card::Entity::update_many()
+        .col_expr(card::Column::Status, Expr::value(status.code()))
+        .col_expr(card::Column::ChangedAt, Expr::value(now))
+        .filter(card::Column::Id.eq(card_id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn add_previous_email(
+    tx: &Tx,
+    account: &account::Model,
+    email: &str,
+    until: i64,
+    changed_by: Option<String>,
+) -> Result<(), DbErr> {
+    email_history::ActiveModel {
+        account_id: Set(account.id),
+        org: Set(account.org.clone()),
+        email: Set(email.to_string()),
+        email_key: Set(email_key(email)),
+        until_at: Set(until),
+        changed_by: Set(changed_by),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await
+    .map(|_| ())
+}
+
+/// Recomputes the account's search terms from its current data.
+pub async fn refresh_terms(tx: &Tx, account: &account::Model) -> Result<(), DbErr> {
+    search_term::Entity::delete_many()
+        .filter(search_term::Column::AccountId.eq(account.id))
+        .exec(tx)
+        .await?;
+    let cards: Vec<String> = cards_of(tx, &[account.id])
+        .await?
+        .into_iter()
+        .map(|c| c.number)
+        .collect();
+    let terms = account_terms(&TermSource {
+        full_name: &account.full_name,
+        email: &account.email,
+        phone: account.phone.as_deref(),
+        login: account.login.as_deref(),
+        cards: &cards,
+    });
+    if terms.is_empty() {
+        return Ok(());
+    }
+    search_term::Entity::insert_many(terms.into_iter().map(|(term, kind)| {
+        search_term::ActiveModel {
+            account_id: Set(account.id),
+            org: Set(account.org.clone()),
+            term: Set(term),
+            kind: Set(kind.code().into()),
+            ..Default::default()
+        }
+    }))
+    .exec_without_returning(tx)
+    .await
+    .map(|_| ())
+}
+
+/// Adds one failed attempt; locks the account when `max` is reached.
+/// Returns true when this call locked it.
+pub async fn record_failure(tx: &Tx, id: i64, max: u32, now: i64) -> Result<bool, DbErr> {
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::FailedAttempts,
+            Expr::col(account::Column::FailedAttempts).add(1),
+        )
+        .filter(account::Column::Id.eq(id))
+        .exec(tx)
+        .await?;
+    let locked = account::Entity::update_many()
+        .col_expr(account::Column::LockedAt, Expr::value(now))
+        .col_expr(
+            account::Column::LockReason,
+            Expr::value("too_many_failures"),
+        )
+        .filter(account::Column::Id.eq(id))
+        .filter(account::Column::LockedAt.is_null())
+        .filter(account::Column::FailedAttempts.gte(max as i32))
+        .exec(tx)
+        .await?;
+    Ok(locked.rows_affected == 1)
+}
+
+/// The largest account id (for bulk generation).
+pub async fn max_id(tx: &Tx) -> Result<i64, DbErr> {
+    let max: Option<Option<i64>> = account::Entity::find()
+        .select_only()
+        .column_as(account::Column::Id.max(), "m")
+        .into_tuple()
+        .one(tx)
+        .await?;
+    Ok(max.flatten().unwrap_or(0))
+}
+
+/// Stores a new credential hash and clears what a new credential fixes:
+/// the legacy flag, the first-login flag, failures and the lock.
+pub async fn set_credential(
+    tx: &Tx,
+    id: i64,
+    phc: &str,
+    key_id: &str,
+    now: i64,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::CredentialHash, Expr::value(phc))
+        .col_expr(account::Column::CredentialKeyId, Expr::value(key_id))
+        .col_expr(account::Column::CredentialSetAt, Expr::value(now))
+        .col_expr(account::Column::LegacyCredential, Expr::value(false))
+        .col_expr(account::Column::MustSetCredential, Expr::value(false))
+        .col_expr(account::Column::FailedAttempts, Expr::value(0))
+        .col_expr(account::Column::LockedAt, Expr::value(Option::<i64>::None))
+        .col_expr(
+            account::Column::LockReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_email(tx: &Tx, id: i64, email: &str, now: i64) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::Email, Expr::value(email))
+        .col_expr(account::Column::EmailKey, Expr::value(email_key(email)))
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Clears failures and the lock.
+pub async fn unlock(tx: &Tx, id: i64, now: i64) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::FailedAttempts, Expr::value(0))
+        .col_expr(account::Column::LockedAt, Expr::value(Option::<i64>::None))
+        .col_expr(
+            account::Column::LockReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Locks an account (imports and demo data carry locks from the old system).
+pub async fn lock(
+    tx: &Tx,
+    id: i64,
+    reason: &str,
+    failed_attempts: i32,
+    now: i64,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::FailedAttempts,
+            Expr::value(failed_attempts),
+        )
+        .col_expr(account::Column::LockedAt, Expr::value(now))
+        .col_expr(account::Column::LockReason, Expr::value(reason))
+        .filter(account::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Fields an import row may change on an existing account.
+pub struct ImportedFields {
+    pub login: Option<String>,
+    pub full_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub legacy_credential: bool,
+    pub must_set_credential: bool,
+}
+
+pub async fn update_from_import(
+    tx: &Tx,
+    id: i64,
+    f: ImportedFields,
+    now: i64,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::Login, Expr::value(f.login))
+        .col_expr(account::Column::FullName, Expr::value(f.full_name))
+        .col_expr(account::Column::EmailKey, Expr::value(email_key(&f.email)))
+        .col_expr(account::Column::Email, Expr::value(f.email))
+        .col_expr(account::Column::Phone, Expr::value(f.phone))
+        .col_expr(
+            account::Column::LegacyCredential,
+            Expr::value(f.legacy_credential),
+        )
+        .col_expr(
+            account::Column::MustSetCredential,
+            Expr::value(f.must_set_credential),
+        )
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}

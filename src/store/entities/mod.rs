@@ -1,0 +1,14 @@
+//! SeaORM entities, one per table. Behaviour lives in the query modules
+//! beside this folder, not here.
+
+pub mod account;
+pub mod attempt;
+pub mod audit;
+pub mod audit_head;
+pub mod card;
+pub mod email_history;
+pub mod note;
+pub mod outbox;
+pub mod reset_token;
+pub mod search_term;
+pub mod staff;

@@ -1,0 +1,182 @@
+//! The store: the only code that knows SeaORM or SQL. Opens SQLite,
+//! PostgreSQL or MariaDB by URL, migrates on open, and hands out read and
+//! write transactions; query modules hold one function per question.
+
+pub mod accounts;
+pub mod attempts;
+pub mod audit_log;
+pub mod bulk;
+pub mod entities;
+mod migration;
+pub mod notes;
+pub mod outbox_rows;
+pub mod search;
+pub mod staff_rows;
+pub mod tokens;
+
+use rand::RngExt;
+use sea_orm::{
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+pub use sea_orm::DbErr as StoreError;
+
+/// An open transaction; services pass it to query functions and commit it.
+pub type Tx = DatabaseTransaction;
+
+/// Which database is behind the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::MySql => "MariaDB/MySQL",
+        }
+    }
+}
+
+/// A connection pool plus what we know about it.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+}
+
+/// How long a writer waits for SQLite's lock before `BEGIN` reports busy.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Extra attempts to begin a write transaction when the database says busy.
+const BEGIN_RETRIES: u32 = 8;
+
+impl Store {
+    /// Connects and runs pending migrations.
+    pub async fn open(url: &str) -> Result<Store, DbErr> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating (for `avain migrate` to report first).
+    pub async fn connect(url: &str) -> Result<Store, DbErr> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+            Backend::MySql
+        } else {
+            return Err(DbErr::Custom(format!(
+                "unsupported database URL (expected sqlite:, postgres: or mysql:): {}",
+                crate::config::redact_url_password(url)
+            )));
+        };
+        let url = url.replacen("mariadb:", "mysql:", 1);
+        let mut options = ConnectOptions::new(url);
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            options.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            });
+        } else {
+            options.max_connections(8).min_connections(1);
+        }
+        let db = Database::connect(options).await?;
+        Ok(Store { db, backend })
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        migration::Migrator::up(&self.db, None).await
+    }
+
+    /// Names of migrations not yet applied.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
+        Ok(migration::Migrator::get_pending_migrations(&self.db)
+            .await?
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// A transaction for reading a consistent picture.
+    pub async fn begin_read(&self) -> Result<Tx, DbErr> {
+        let options = TransactionOptions {
+            access_mode: (self.backend != Backend::Sqlite).then_some(AccessMode::ReadOnly),
+            ..Default::default()
+        };
+        self.db.begin_with_options(options).await
+    }
+
+    /// A transaction for writing: `BEGIN IMMEDIATE` on SQLite so two
+    /// writers queue at the start instead of failing at commit. A busy
+    /// database is retried a few times with jitter before giving up.
+    pub async fn begin_write(&self) -> Result<Tx, DbErr> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let mut attempt = 0;
+        loop {
+            match self.db.begin_with_options(options).await {
+                Err(e) if is_busy(&e) && attempt < BEGIN_RETRIES => {
+                    attempt += 1;
+                    let jitter = rand::rng().random_range(10..50u64 * u64::from(attempt));
+                    tokio::time::sleep(Duration::from_millis(jitter)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Whole-file consistency check (SQLite only; other servers check themselves).
+    pub async fn integrity_check(&self) -> Result<String, DbErr> {
+        if self.backend != Backend::Sqlite {
+            return Ok("ok".into());
+        }
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA integrity_check",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("no answer to integrity_check".into()))?;
+        row.try_get_by_index::<String>(0)
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.db.close().await
+    }
+}
+
+/// SQLite's "database is locked" / "busy", or a serialisation failure.
+pub fn is_busy(e: &DbErr) -> bool {
+    let text = e.to_string();
+    text.contains("database is locked") || text.contains("SQLITE_BUSY") || text.contains("busy")
+}
+
+/// Runs `sql` on any connection or transaction (used by tests and tools).
+pub async fn execute_raw_sql(conn: &impl ConnectionTrait, sql: &str) -> Result<(), DbErr> {
+    conn.execute_unprepared(sql).await.map(|_| ())
+}

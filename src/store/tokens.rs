@@ -1,0 +1,196 @@
+//! Reset-link rows: issue, list, revoke, consume exactly once.
+
+use super::Tx;
+use super::entities::reset_token;
+use crate::domain::link::{LinkOrigin, LinkPurpose, RevokeReason};
+use sea_orm::prelude::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+
+pub struct NewToken<'a> {
+    pub account_id: i64,
+    pub org: &'a str,
+    pub purpose: LinkPurpose,
+    pub origin: LinkOrigin,
+    pub token_hash: &'a str,
+    pub sent_to: &'a str,
+    pub expires_at: i64,
+    pub created_by_staff: Option<i64>,
+}
+
+pub async fn insert(tx: &Tx, new: NewToken<'_>, now: i64) -> Result<reset_token::Model, DbErr> {
+    reset_token::ActiveModel {
+        account_id: Set(new.account_id),
+        org: Set(new.org.to_string()),
+        purpose: Set(new.purpose.code().into()),
+        origin: Set(new.origin.code().into()),
+        token_hash: Set(new.token_hash.to_string()),
+        sent_to: Set(new.sent_to.to_string()),
+        created_at: Set(now),
+        expires_at: Set(new.expires_at),
+        used_at: Set(None),
+        revoked_at: Set(None),
+        revoke_reason: Set(None),
+        created_by_staff: Set(new.created_by_staff),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await
+}
+
+/// Live (unused, unrevoked, unexpired) links of an account, optionally of one purpose.
+fn live(account_id: i64, purpose: Option<LinkPurpose>, now: i64) -> sea_orm::Condition {
+    let mut c = sea_orm::Condition::all()
+        .add(reset_token::Column::AccountId.eq(account_id))
+        .add(reset_token::Column::UsedAt.is_null())
+        .add(reset_token::Column::RevokedAt.is_null())
+        .add(reset_token::Column::ExpiresAt.gt(now));
+    if let Some(p) = purpose {
+        c = c.add(reset_token::Column::Purpose.eq(p.code()));
+    }
+    c
+}
+
+/// Revokes the live links of an account (of one purpose, or all). Returns their ids.
+pub async fn revoke_live(
+    tx: &Tx,
+    account_id: i64,
+    purpose: Option<LinkPurpose>,
+    reason: RevokeReason,
+    now: i64,
+) -> Result<Vec<i64>, DbErr> {
+    let ids: Vec<i64> = reset_token::Entity::find()
+        .filter(live(account_id, purpose, now))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    if !ids.is_empty() {
+        revoke_ids(tx, &ids, reason, now).await?;
+    }
+    Ok(ids)
+}
+
+pub async fn revoke_ids(
+    tx: &Tx,
+    ids: &[i64],
+    reason: RevokeReason,
+    now: i64,
+) -> Result<u64, DbErr> {
+    let res = reset_token::Entity::update_many()
+        .col_expr(reset_token::Column::RevokedAt, Expr::value(now))
+        .col_expr(
+            reset_token::Column::RevokeReason,
+            Expr::value(reason.code()),
+        )
+        .filter(reset_token::Column::Id.is_in(ids.iter().copied()))
+        .filter(reset_token::Column::UsedAt.is_null())
+        .filter(reset_token::Column::RevokedAt.is_null())
+        .exec(tx)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+pub async fn get(tx: &Tx, id: i64) -> Result<Option<reset_token::Model>, DbErr> {
+    reset_token::Entity::find_by_id(id).one(tx).await
+}
+
+pub async fn find_by_hash(tx: &Tx, hash: &str) -> Result<Option<reset_token::Model>, DbErr> {
+    reset_token::Entity::find()
+        .filter(reset_token::Column::TokenHash.eq(hash))
+        .one(tx)
+        .await
+}
+
+/// Newest first.
+pub async fn list_for_account(tx: &Tx, account_id: i64) -> Result<Vec<reset_token::Model>, DbErr> {
+    reset_token::Entity::find()
+        .filter(reset_token::Column::AccountId.eq(account_id))
+        .order_by_desc(reset_token::Column::CreatedAt)
+        .order_by_desc(reset_token::Column::Id)
+        .all(tx)
+        .await
+}
+
+/// Whether the account has a live link of this purpose.
+pub async fn has_live(
+    tx: &Tx,
+    account_id: i64,
+    purpose: LinkPurpose,
+    now: i64,
+) -> Result<bool, DbErr> {
+    Ok(reset_token::Entity::find()
+        .filter(live(account_id, Some(purpose), now))
+        .one(tx)
+        .await?
+        .is_some())
+}
+
+/// Creation times of the account's links of this purpose after `since`, oldest first.
+pub async fn created_after(
+    tx: &Tx,
+    account_id: i64,
+    purpose: LinkPurpose,
+    since: i64,
+) -> Result<Vec<i64>, DbErr> {
+    Ok(reset_token::Entity::find()
+        .filter(reset_token::Column::AccountId.eq(account_id))
+        .filter(reset_token::Column::Purpose.eq(purpose.code()))
+        .filter(reset_token::Column::CreatedAt.gt(since))
+        .order_by_asc(reset_token::Column::CreatedAt)
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|t| t.created_at)
+        .collect())
+}
+
+/// Marks the link used if, and only if, it is still live: a conditional
+/// UPDATE that changes exactly one row for the single winner of a race.
+pub async fn consume(tx: &Tx, id: i64, now: i64) -> Result<bool, DbErr> {
+    let res = reset_token::Entity::update_many()
+        .col_expr(reset_token::Column::UsedAt, Expr::value(now))
+        .filter(reset_token::Column::Id.eq(id))
+        .filter(reset_token::Column::UsedAt.is_null())
+        .filter(reset_token::Column::RevokedAt.is_null())
+        .filter(reset_token::Column::ExpiresAt.gt(now))
+        .exec(tx)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Live links of an account sent to an address other than `email`.
+pub async fn live_not_sent_to(
+    tx: &Tx,
+    account_id: i64,
+    email: &str,
+    now: i64,
+) -> Result<Vec<i64>, DbErr> {
+    Ok(reset_token::Entity::find()
+        .filter(live(account_id, None, now))
+        .filter(reset_token::Column::SentTo.ne(email))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect())
+}
+
+/// Which of these accounts have at least one live link (one query).
+pub async fn accounts_with_live(tx: &Tx, account_ids: &[i64], now: i64) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    reset_token::Entity::find()
+        .select_only()
+        .column(reset_token::Column::AccountId)
+        .distinct()
+        .filter(reset_token::Column::AccountId.is_in(account_ids.iter().copied()))
+        .filter(reset_token::Column::UsedAt.is_null())
+        .filter(reset_token::Column::RevokedAt.is_null())
+        .filter(reset_token::Column::ExpiresAt.gt(now))
+        .into_tuple()
+        .all(tx)
+        .await
+}

@@ -1,0 +1,231 @@
+//! Shared test setup: a fresh database per test on every configured
+//! backend (SQLite always; PostgreSQL and MariaDB when their URLs are
+//! set), a manual clock, and staff of two organisations.
+#![allow(dead_code)]
+
+use avain::clock::ManualClock;
+use avain::config::Config;
+use avain::secrets::Pepper;
+use avain::service::{NewStaffMember, Role, Services, Staff};
+use avain::store::Store;
+use std::sync::Arc;
+
+pub const CONFIG: &str = r#"
+[[org]]
+slug = "kirjasto"
+name = "Test Library"
+credential = { kind = "pin", digits = 4 }
+link_base_url = "http://127.0.0.1:8080"
+links_per_hour = 3
+
+[[org]]
+slug = "kaupunki"
+name = "Test Town"
+credential = { kind = "password", min_length = 10 }
+link_base_url = "http://127.0.0.1:8080"
+"#;
+
+/// 2026-01-01T00:00:00Z.
+pub const T0: i64 = 1_767_225_600_000;
+
+pub struct Harness {
+    pub backend: &'static str,
+    pub services: Services,
+    pub clock: ManualClock,
+    pub admin: Staff,
+    pub desk_library: Staff,
+    pub desk_town: Staff,
+    _guard: DbGuard,
+}
+
+/// Drops the per-test server database (or temp folder) at the end.
+pub enum DbGuard {
+    File(tempfile::TempDir),
+    Server { admin_url: String, name: String },
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        if let DbGuard::Server { admin_url, name } = self {
+            let (url, sql) = (admin_url.clone(), format!("DROP DATABASE IF EXISTS {name}"));
+            // Best effort, on a fresh runtime: the test's runtime is ending.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(db) = sea_orm::Database::connect(&url).await {
+                        use sea_orm::ConnectionTrait;
+                        let _ = db.execute_unprepared(&sql).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn require_all() -> bool {
+    std::env::var("AVAIN_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// The backends this run tests: name and server URL (None for SQLite).
+pub fn backends() -> Vec<(&'static str, Option<String>)> {
+    let mut list = vec![("sqlite", None)];
+    for (name, var) in [
+        ("postgres", "AVAIN_TEST_POSTGRES_URL"),
+        ("mysql", "AVAIN_TEST_MYSQL_URL"),
+    ] {
+        match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            Some(url) => list.push((name, Some(url))),
+            None if require_all() => panic!("AVAIN_TEST_REQUIRE_ALL=1 but {var} is not set"),
+            None => eprintln!("note: {var} not set: skipping the {name} variant of this test"),
+        }
+    }
+    list
+}
+
+fn unique_name() -> String {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).unwrap();
+    format!(
+        "avain_t_{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    )
+}
+
+/// Replaces the database name at the end of a server URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map(|(b, q)| (b, Some(q)))
+        .unwrap_or((url, None));
+    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A fresh, migrated database for one test.
+pub async fn fresh_store(server: Option<&str>) -> (Store, DbGuard) {
+    match server {
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = avain::config::sqlite_url(&dir.path().join("test.db"));
+            (Store::open(&url).await.unwrap(), DbGuard::File(dir))
+        }
+        Some(admin_url) => {
+            let name = unique_name();
+            let admin = sea_orm::Database::connect(admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("cannot reach the test server {admin_url}: {e}"));
+            use sea_orm::ConnectionTrait;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let store = Store::open(&with_database(admin_url, &name)).await.unwrap();
+            (
+                store,
+                DbGuard::Server {
+                    admin_url: admin_url.to_string(),
+                    name,
+                },
+            )
+        }
+    }
+}
+
+pub async fn harness(backend: &'static str, server: Option<&str>) -> Harness {
+    let (store, guard) = fresh_store(server).await;
+    let config = Config::parse(CONFIG).unwrap();
+    let clock = ManualClock::new(T0);
+    let services = Services::new(
+        config,
+        store,
+        Pepper::generate("k1"),
+        Arc::new(clock.clone()),
+    );
+    services
+        .create_first_admin("admin", "Ada Admin")
+        .await
+        .unwrap();
+    let admin = services.identify_os_user("admin").await.unwrap();
+    for (login, name, org) in [
+        ("lib", "Liisa Library", "kirjasto"),
+        ("town", "Toni Town", "kaupunki"),
+    ] {
+        services
+            .add_staff(
+                &admin,
+                NewStaffMember {
+                    login: login.into(),
+                    full_name: name.into(),
+                    role: Role::Desk,
+                    orgs: vec![org.into()],
+                    password: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let desk_library = services.identify_os_user("lib").await.unwrap();
+    let desk_town = services.identify_os_user("town").await.unwrap();
+    Harness {
+        backend,
+        services,
+        clock,
+        admin,
+        desk_library,
+        desk_town,
+        _guard: guard,
+    }
+}
+
+/// Runs `body` once per configured backend, each on a fresh database.
+pub async fn on_every_backend<F>(body: F)
+where
+    F: AsyncFn(&Harness),
+{
+    for (name, url) in backends() {
+        let h = harness(name, url.as_deref()).await;
+        body(&h).await;
+    }
+}
+
+pub const LIBRARY_CSV: &str = "external_id,full_name,email,card_number,old_cards,previous_emails,phone,legacy_credential,must_set_credential
+L1,Aino Virtanen,aino.virtanen@example.fi,2900100001,,,040 100 0001,no,no
+L2,Mikko Lehtonen,Mikko.Lehtonen@Example.fi,2900100002,2900099002,mikko@old.example,,yes,no
+L3,Tuula Koskinen,perhe@example.fi,2900100003,,,,no,no
+L4,Veera Koskinen,perhe@example.fi,2900100004,,,,no,no
+L5,Anna-Liisa Häkkinen,annaliisa@example.fi,2900100005,,,+358 50 100 0005,no,no
+";
+
+pub const TOWN_CSV: &str = "external_id,full_name,email,previous_emails,must_set_credential
+T1,Kaisa Lindholm,kaisa.lindholm@example.fi,kaisa@old.example,yes
+T2,Jari Tuominen,jari.tuominen@example.fi,,no
+";
+
+/// Imports the small fixtures into both organisations.
+pub async fn seed(h: &Harness) {
+    let quiet = |_: u64, _: u64| {};
+    for (org, csv) in [("kirjasto", LIBRARY_CSV), ("kaupunki", TOWN_CSV)] {
+        h.services
+            .import_accounts(&h.admin, org, csv.as_bytes(), false, &quiet)
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{}: seed import failed: {e:?}", h.backend));
+    }
+}
+
+/// The id of the account with this card / login / external id.
+pub async fn id_of(h: &Harness, ident: &str) -> i64 {
+    h.services
+        .resolve_account(&h.admin, ident)
+        .await
+        .unwrap()
+        .id
+}

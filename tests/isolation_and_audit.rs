@@ -1,0 +1,189 @@
+//! Desk staff of one organisation can neither read nor change another's
+//! accounts through any service; the audit chain catches tampering.
+
+mod common;
+
+use avain::domain::link::LinkPurpose;
+use avain::service::{IdentityCheck, NewCredential, RevealField, ServiceError};
+use common::*;
+use sea_orm::ConnectionTrait;
+use zeroize::Zeroizing;
+
+fn hidden<T: std::fmt::Debug>(what: &str, r: Result<T, ServiceError>) {
+    match r {
+        Err(ServiceError::NotFound(_)) => {}
+        other => panic!("{what}: expected 'not found', got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn desk_staff_cannot_reach_another_organisation() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let s = &h.services;
+        let lib = &h.desk_library;
+        let town_account = id_of(h, "T1").await;
+        let town_link = s
+            .send_link(&h.desk_town, town_account, LinkPurpose::FirstLogin)
+            .await
+            .unwrap();
+
+        hidden("detail", s.account_detail(lib, town_account).await);
+        hidden(
+            "reveal",
+            s.reveal(lib, town_account, RevealField::Email).await,
+        );
+        hidden("links", s.links(lib, town_account).await);
+        hidden(
+            "send",
+            s.send_link(lib, town_account, LinkPurpose::Reset).await,
+        );
+        hidden("revoke", s.revoke_link(lib, town_link.token_id).await);
+        hidden(
+            "outbox",
+            s.outbox_message(lib, town_link.outbox_id, true).await,
+        );
+        hidden(
+            "set pin",
+            s.set_credential(lib, town_account, NewCredential::Generate)
+                .await
+                .map(|_| ()),
+        );
+        hidden(
+            "email",
+            s.change_email(
+                lib,
+                town_account,
+                "x@example.fi",
+                IdentityCheck::InPerson,
+                None,
+            )
+            .await,
+        );
+        hidden("unlock", s.unlock(lib, town_account, "why").await);
+        hidden("note", s.add_note(lib, town_account, "hello").await);
+        hidden(
+            "test pin",
+            s.test_credential(lib, town_account, Zeroizing::new("1234567890".into()))
+                .await,
+        );
+        hidden(
+            "verify",
+            s.verify(lib, "kaupunki", None, "kaisa.lindholm@example.fi")
+                .await,
+        );
+        hidden("resolve", s.resolve_account(lib, "T1").await.map(|a| a.id));
+        hidden(
+            "resolve by id",
+            s.resolve_account(lib, &format!("#{town_account}"))
+                .await
+                .map(|a| a.id),
+        );
+        assert!(s.search(lib, "kaisa", 10).await.unwrap().is_empty());
+        assert!(s.search(lib, "lindholm", 10).await.unwrap().is_empty());
+        let rows = s.audit_list(lib, None, 500).await.unwrap();
+        assert!(
+            rows.iter().all(|r| r.org.as_deref() == Some("kirjasto")),
+            "{}: desk sees only its org's audit",
+            h.backend
+        );
+        // Admin-only services refuse desk staff outright.
+        assert!(matches!(
+            s.audit_verify(lib).await,
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert!(matches!(
+            s.list_staff(lib).await,
+            Err(ServiceError::Forbidden(_))
+        ));
+        let quiet = |_: u64, _: u64| {};
+        assert!(matches!(
+            s.import_accounts(lib, "kirjasto", TOWN_CSV.as_bytes(), true, &quiet)
+                .await,
+            Err(ServiceError::Forbidden(_))
+        ));
+        // The town's own desk and the admin do see it.
+        assert!(s.account_detail(&h.desk_town, town_account).await.is_ok());
+        assert!(s.account_detail(&h.admin, town_account).await.is_ok());
+        assert_eq!(s.search(&h.desk_town, "kaisa", 10).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+async fn exec_commit(h: &Harness, sql: &str) {
+    let tx = h.services.store.begin_write().await.unwrap();
+    tx.execute_unprepared(sql).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_audit_chain_reports_altered_inserted_and_deleted_rows() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let s = &h.services;
+        let aino = id_of(h, "2900100001").await;
+        s.add_note(&h.desk_library, aino, "called about PIN")
+            .await
+            .unwrap();
+        s.send_link(&h.desk_library, aino, LinkPurpose::Reset)
+            .await
+            .unwrap();
+        let clean = s.audit_verify(&h.admin).await.unwrap();
+        assert!(clean.ok(), "{}: {:?}", h.backend, clean.problems);
+        assert!(clean.rows_checked >= 5);
+
+        // Altered: someone rewrites who did it.
+        exec_commit(h, "UPDATE audit SET actor = 'staff:nobody' WHERE seq = 3").await;
+        let v = s.audit_verify(&h.admin).await.unwrap();
+        assert_eq!(v.problems.len(), 1, "{}: {:?}", h.backend, v.problems);
+        assert_eq!(v.problems[0].seq, 3);
+        assert!(v.problems[0].what.contains("altered"));
+
+        // Deleted from the middle.
+        exec_commit(h, "DELETE FROM audit WHERE seq = 2").await;
+        let v = s.audit_verify(&h.admin).await.unwrap();
+        assert!(
+            v.problems.iter().any(|p| p.what.contains("missing")),
+            "{}: {:?}",
+            h.backend,
+            v.problems
+        );
+
+        // Deleted at the end.
+        let last: i64 = s.audit_list(&h.admin, None, 1).await.unwrap()[0].seq;
+        exec_commit(h, &format!("DELETE FROM audit WHERE seq = {last}")).await;
+        let v = s.audit_verify(&h.admin).await.unwrap();
+        assert!(
+            v.problems
+                .iter()
+                .any(|p| p.what.contains("deleted at the end")),
+            "{}: {:?}",
+            h.backend,
+            v.problems
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_inserted_audit_row_breaks_the_chain() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        // Shift the last row up and put a forged row in its place.
+        let last = h.services.audit_list(&h.admin, None, 1).await.unwrap()[0].seq;
+        exec_commit(h, &format!("UPDATE audit SET seq = {} WHERE seq = {last}", last + 1)).await;
+        exec_commit(
+            h,
+            &format!(
+                "INSERT INTO audit (seq, at, actor, action, detail, prev_mac, mac) \
+                 SELECT {last}, at, 'staff:forger', 'note.add', '{{}}', prev_mac, mac FROM audit WHERE seq = {}",
+                last + 1
+            ),
+        )
+        .await;
+        let v = h.services.audit_verify(&h.admin).await.unwrap();
+        assert!(!v.ok(), "{}", h.backend);
+        assert!(v.problems.iter().any(|p| p.seq == last && p.what.contains("altered")), "{}: {:?}", h.backend, v.problems);
+    })
+    .await;
+}
