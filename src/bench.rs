@@ -1,9 +1,244 @@
 //! `avain bench`: search latency through the service layer at several
-//! database sizes, beside a Koha-style `LIKE '%q%'` scan on the same file.
+//! database sizes (SQLite), beside a Koha-style `LIKE '%q%'` scan on the
+//! same file in the same run. Prints a Markdown report.
 
 use crate::cli::args::BenchArgs;
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::secrets::Pepper;
+use crate::service::{Services, Staff};
+use crate::store::{Store, accounts, bulk};
+use anyhow::Context;
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use std::fmt::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CONFIG: &str = r#"
+[[org]]
+slug = "kirjasto"
+name = "Bench Library"
+credential = { kind = "pin", digits = 4 }
+link_base_url = "http://127.0.0.1:8080"
+
+[[org]]
+slug = "kaupunki"
+name = "Bench Town"
+credential = { kind = "password", min_length = 10 }
+link_base_url = "http://127.0.0.1:8080"
+"#;
+
+/// LIKE scans per size and kind (each is a full scan, so few).
+const LIKE_SAMPLES: usize = 15;
+/// Results asked for, as the console does.
+const LIMIT: usize = 20;
+
+/// One query kind's sample queries.
+struct Kind {
+    name: &'static str,
+    /// Selective: few hits, so the LIKE baseline must scan everything.
+    selective: bool,
+    queries: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
 
 pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("the search benchmark is not built yet")
+    let temp;
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            temp = tempfile_dir()?;
+            temp.clone()
+        }
+    };
+    std::fs::create_dir_all(&dir)?;
+    let mut report = String::new();
+    writeln!(
+        report,
+        "### Search through the service layer (SQLite, limit {LIMIT})\n"
+    )?;
+    writeln!(
+        report,
+        "| accounts | query | p50 ms | p99 ms | LIKE p50 ms | LIKE / indexed (p50) |"
+    )?;
+    writeln!(report, "| ---: | --- | ---: | ---: | ---: | ---: |")?;
+    let mut p99_by_size: Vec<(u64, Duration)> = Vec::new();
+    for &size in &args.sizes {
+        let (services, staff, kinds) = prepare(&dir, size).await?;
+        let mut worst = Duration::ZERO;
+        for kind in &kinds {
+            let mut rng = SmallRng::seed_from_u64(size);
+            // Warm the page cache and statement cache first.
+            for q in kind.queries.iter().take(50) {
+                services.search(&staff, q, LIMIT).await?;
+            }
+            let mut samples = Vec::with_capacity(args.samples);
+            for _ in 0..args.samples {
+                let q = &kind.queries[rng.random_range(0..kind.queries.len())];
+                let start = Instant::now();
+                let found = services.search(&staff, q, LIMIT).await?;
+                samples.push(start.elapsed());
+                std::hint::black_box(found);
+            }
+            let s = stats(samples);
+            worst = worst.max(s.p99);
+            let like = if kind.selective || size <= 100_000 {
+                let mut like = Vec::new();
+                for q in kind.queries.iter().take(LIKE_SAMPLES) {
+                    let tx = services.store.begin_read().await?;
+                    let start = Instant::now();
+                    std::hint::black_box(
+                        crate::store::search::like_scan(&tx, q, LIMIT as u64).await?,
+                    );
+                    like.push(start.elapsed());
+                    tx.commit().await?;
+                }
+                Some(stats(like).p50)
+            } else {
+                None
+            };
+            writeln!(
+                report,
+                "| {size} | {} | {} | {} | {} | {} |",
+                kind.name,
+                ms(s.p50),
+                ms(s.p99),
+                like.map(ms).unwrap_or_else(|| "-".into()),
+                like.map(|l| format!("{:.0}x", l.as_secs_f64() / s.p50.as_secs_f64()))
+                    .unwrap_or_else(|| "-".into())
+            )?;
+            eprintln!(
+                "{size} {}: p50 {} ms, p99 {} ms",
+                kind.name,
+                ms(s.p50),
+                ms(s.p99)
+            );
+        }
+        p99_by_size.push((size, worst));
+        services.store.close().await?;
+    }
+    if let (Some(first), Some(last)) = (p99_by_size.first(), p99_by_size.last())
+        && first.0 != last.0
+    {
+        writeln!(
+            report,
+            "\nWorst p99 at {}: {} ms; at {}: {} ms; ratio {:.2}x.",
+            first.0,
+            ms(first.1),
+            last.0,
+            ms(last.1),
+            last.1.as_secs_f64() / first.1.as_secs_f64()
+        )?;
+    }
+    print!("{report}");
+    if let Some(path) = &args.report {
+        std::fs::write(path, &report).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("avain-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Opens (or builds) the database of `size` generated accounts.
+async fn prepare(dir: &std::path::Path, size: u64) -> anyhow::Result<(Services, Staff, Vec<Kind>)> {
+    let file = dir.join(format!("bench-{size}.db"));
+    let store = Store::open(&crate::config::sqlite_url(&file)).await?;
+    let services = Services::new(
+        Config::parse(CONFIG).map_err(anyhow::Error::msg)?,
+        store,
+        Pepper::generate("k1"),
+        Arc::new(SystemClock),
+    );
+    let orgs: Vec<(String, bool)> = services
+        .config
+        .orgs
+        .iter()
+        .map(|o| (o.slug.to_string(), o.uses_cards()))
+        .collect();
+    let list = crate::demo::generated_accounts(1, size, &orgs, 42);
+    let tx = services.store.begin_read().await?;
+    let existing = accounts::count(&tx, None).await?;
+    tx.commit().await?;
+    if existing != size {
+        anyhow::ensure!(
+            existing == 0,
+            "{} has {existing} accounts, expected {size}: delete it",
+            file.display()
+        );
+        let start = Instant::now();
+        let tx = services.store.begin_write().await?;
+        for chunk in list.chunks(50_000) {
+            bulk::insert_generated(&tx, chunk, services.now()).await?;
+        }
+        tx.commit().await?;
+        eprintln!(
+            "built {size} accounts in {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let _ = services.create_first_admin("bench", "Bench").await;
+    let staff = services.identify_os_user("bench").await?;
+    let pick =
+        |f: &dyn Fn(&crate::store::bulk::GeneratedAccount) -> Option<String>| -> Vec<String> {
+            list.iter()
+                .step_by((list.len() / 500).max(1))
+                .filter_map(f)
+                .collect()
+        };
+    let mut rare = crate::demo::rare_surname_prefixes(&list);
+    rare.truncate(500);
+    let kinds = vec![
+        Kind {
+            name: "card number",
+            selective: true,
+            queries: pick(&|g| g.card.clone()),
+        },
+        Kind {
+            name: "email",
+            selective: true,
+            queries: pick(&|g| Some(g.email.clone())),
+        },
+        Kind {
+            name: "rare name prefix",
+            selective: true,
+            queries: rare,
+        },
+        Kind {
+            name: "common name prefix",
+            selective: false,
+            queries: [
+                "virt", "kors", "mäki", "niem", "aino", "matti", "lind", "ahon",
+            ]
+            .map(String::from)
+            .to_vec(),
+        },
+    ];
+    anyhow::ensure!(
+        kinds.iter().all(|k| !k.queries.is_empty()),
+        "no sample queries at {size} accounts"
+    );
+    Ok((services, staff, kinds))
 }

@@ -64,6 +64,11 @@ const LAST: &[&str] = &[
     "Hirvonen",
     "Manninen",
 ];
+/// Syllables for rare surnames (one account in 500 gets one).
+const SYLLABLES: &[&str] = &[
+    "ta", "lu", "vaa", "ra", "kes", "ki", "mo", "ne", "jär", "vi", "sö", "ren", "hal", "la", "pu",
+    "ro",
+];
 const DOMAINS: &[&str] = &[
     "example.fi",
     "example.com",
@@ -90,7 +95,17 @@ pub fn accounts(
                 &orgs[0]
             };
             let first = FIRST[rng.random_range(0..FIRST.len())];
-            let last = LAST[rng.random_range(0..LAST.len())];
+            let rare: String;
+            let last = if rng.random_ratio(1, 500) {
+                let mut name: String = (0..4)
+                    .map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())])
+                    .collect();
+                name[..1].make_ascii_uppercase();
+                rare = name;
+                rare.as_str()
+            } else {
+                LAST[rng.random_range(0..LAST.len())]
+            };
             let local = deunicode::deunicode(&format!("{first}.{last}.{id}")).to_lowercase();
             GeneratedAccount {
                 id,
@@ -108,6 +123,20 @@ pub fn accounts(
                 must_set_credential: !uses_cards && rng.random_bool(0.4),
                 legacy_credential: *uses_cards && rng.random_bool(0.05),
             }
+        })
+        .collect()
+}
+
+/// Five-letter prefixes of the rare surnames among `list` (for benchmarks).
+pub fn rare_surname_prefixes(list: &[GeneratedAccount]) -> Vec<String> {
+    list.iter()
+        .filter_map(|g| g.full_name.split_whitespace().nth(1))
+        .filter(|last| !LAST.contains(last))
+        .map(|last| {
+            crate::domain::search_terms::fold(last)
+                .chars()
+                .take(5)
+                .collect()
         })
         .collect()
 }

@@ -207,3 +207,4 @@ pub async fn open_console_or_explain(cli: &Cli, overrides: &PathOverrides) -> Cl
 }
 
 pub use generate::accounts as generated_accounts;
+pub use generate::rare_surname_prefixes;

@@ -9,8 +9,11 @@ use crate::store::{accounts, search, tokens};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
-/// Term rows read for the first word before the other words filter them.
+/// Term rows read for the first word when other words still filter them.
 const SCAN_LIMIT: u64 = 400;
+/// With one word, rows read per result wanted (an account can match with
+/// several terms, e.g. its name and its email).
+const SCAN_PER_RESULT: u64 = 3;
 
 /// Flags shown beside a search result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,7 +58,12 @@ impl Services {
             .clone();
         let now = self.now();
         let tx = self.store.begin_read().await?;
-        let hits = search::prefix(&tx, &staff.orgs, &driver, SCAN_LIMIT).await?;
+        let scan = if words.len() == 1 {
+            limit as u64 * SCAN_PER_RESULT
+        } else {
+            SCAN_LIMIT
+        };
+        let hits = search::prefix(&tx, &staff.orgs, &driver, scan).await?;
         let mut order: Vec<(i64, String)> = Vec::new();
         let mut seen = HashSet::new();
         for hit in hits {

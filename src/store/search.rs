@@ -58,3 +58,32 @@ pub async fn terms_of(tx: &Tx, account_ids: &[i64]) -> Result<Vec<(i64, String)>
         .all(tx)
         .await
 }
+
+/// The way Koha searches patrons: `LIKE '%q%'` over name, card and email.
+/// Only for the benchmark's comparison; it scans every row.
+pub async fn like_scan(tx: &Tx, q: &str, limit: u64) -> Result<usize, DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+    let backend = tx.get_database_backend();
+    let sql = "SELECT a.id FROM account a LEFT JOIN card c ON c.account_id = a.id \
+               WHERE a.full_name LIKE $1 OR a.email LIKE $1 OR c.number LIKE $1 LIMIT $2";
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        sql.to_string()
+    } else {
+        sql.replace("$1", "?").replace("$2", "?")
+    };
+    let values: Vec<sea_orm::Value> = if backend == sea_orm::DbBackend::Postgres {
+        vec![pattern.into(), (limit as i64).into()]
+    } else {
+        vec![
+            pattern.clone().into(),
+            pattern.clone().into(),
+            pattern.into(),
+            (limit as i64).into(),
+        ]
+    };
+    Ok(tx
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .len())
+}
