@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod logging;
+pub mod mail;
 pub mod secrets;
 pub mod service;
 pub mod store;

@@ -323,6 +323,7 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
                 }
             }
         }
+        OutboxCommand::Run { .. } => unreachable!("handled before dispatch"),
         OutboxCommand::Show { id, reveal } => {
             let m = s.outbox_message(me, *id, *reveal).await?;
             if cli.json {
@@ -338,11 +339,11 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
                 if let Some(answer) = &m.mail.last_answer {
                     println!("server answer: {}", safe(answer));
                 }
+                let kept = matches!(m.mail.status.as_str(), "queued" | "sending");
                 match (&m.link, reveal) {
                     (Some(link), _) => println!("link: {}", safe(link)),
-                    (None, true) => {
-                        println!("link: no longer kept (sent, used, revoked or expired)")
-                    }
+                    _ if !kept => println!("link: not kept (the mail is {})", m.mail.status),
+                    (None, true) => println!("link: no longer kept (used, revoked or expired)"),
                     (None, false) => println!("link: [redacted; --reveal shows it and is audited]"),
                 }
             }

@@ -77,6 +77,8 @@ pub enum Command {
     /// Mails queued, sent and failed.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Queue set-password invitations for every account awaiting first login.
+    Invite(InviteArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Measure search speed on generated accounts.
@@ -319,10 +321,36 @@ pub enum OutboxCommand {
         #[arg(long, default_value_t = 50)]
         limit: u64,
     },
+    /// Deliver due mails: continuously, or one pass with --once.
+    Run {
+        #[arg(long)]
+        once: bool,
+    },
     /// One mail; --reveal prints the link in it (audited).
     Show {
         id: i64,
         #[arg(long)]
         reveal: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InviteArgs {
+    #[command(subcommand)]
+    pub command: Option<InviteCommand>,
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Count what would be queued; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Queued, sent, failed, used and expired invitations.
+    Stats {
+        #[arg(long)]
+        org: String,
     },
 }

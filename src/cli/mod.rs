@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 pub mod args;
 mod explain;
+mod mail_commands;
 mod output;
 mod patron;
 mod secret_input;
@@ -100,15 +101,62 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         Command::Config(_) => admin::config_check(cli, overrides),
         Command::Migrate => admin::migrate(cli, overrides).await,
         Command::Bench(args) => crate::bench::run(args).await.map_err(CliError::from),
-        Command::Redeem(args) => patron::redeem(cli, &open(overrides).await?, args).await,
+        Command::Redeem(args) => {
+            let (services, paths) = open(overrides).await?;
+            patron::redeem(cli, &services, args).await?;
+            deliver_now(&services, &paths).await;
+            Ok(())
+        }
         Command::Selfservice(args) => {
-            patron::self_service(cli, &open(overrides).await?, args).await
+            let (services, paths) = open(overrides).await?;
+            patron::self_service(cli, &services, args).await?;
+            deliver_now(&services, &paths).await;
+            Ok(())
         }
         _ => {
-            let services = open(overrides).await?;
+            let (services, paths) = open(overrides).await?;
             let staff = identify(cli, &services).await?;
-            accounts::dispatch(cli, &services, &staff, command).await
+            if let Command::Outbox(args::OutboxCommand::Run { once }) = command {
+                return mail_commands::run(cli, &services, &paths, *once).await;
+            }
+            accounts::dispatch(cli, &services, &staff, command).await?;
+            if queues_mail(command) {
+                deliver_now(&services, &paths).await;
+            }
+            Ok(())
         }
+    }
+}
+
+/// Commands after which mail may be waiting in the outbox.
+fn queues_mail(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Link(_) | Command::Pin(_) | Command::Email(_) | Command::Invite(_)
+    )
+}
+
+/// The process that queued a mail tries to send it at once; whatever
+/// cannot go now stays queued for `avain outbox run` or a console.
+async fn deliver_now(services: &Services, paths: &Paths) {
+    let mailer = match crate::mail::Mailer::from_services(services, &paths.mail_folder) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("avain: mail stays queued: {e}");
+            return;
+        }
+    };
+    let budget = std::time::Duration::from_secs(services.config.mail.timeout_seconds * 2 + 5);
+    match tokio::time::timeout(budget, mailer.deliver_due(50)).await {
+        Ok(Ok(report)) if report.retrying + report.failed > 0 => eprintln!(
+            "avain: {} mail(s) not delivered yet ({} will be retried, {} failed): see `avain outbox list`",
+            report.retrying + report.failed,
+            report.retrying,
+            report.failed
+        ),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => eprintln!("avain: mail stays queued: {e:#}"),
+        Err(_) => eprintln!("avain: the mail server is slow; mail stays queued"),
     }
 }
 
@@ -132,9 +180,12 @@ pub fn load_config(overrides: &PathOverrides) -> Result<(Config, Paths), CliErro
 }
 
 /// Opens the configured installation.
-pub async fn open(overrides: &PathOverrides) -> Result<Services, CliError> {
+pub async fn open(overrides: &PathOverrides) -> Result<(Services, Paths), CliError> {
     let (config, paths) = load_config(overrides)?;
-    Services::open(config, &paths).await.map_err(CliError::from)
+    let services = Services::open(config, &paths)
+        .await
+        .map_err(CliError::from)?;
+    Ok((services, paths))
 }
 
 /// The staff member's Unix login: under `sudo -u avain` (the SSH set-up in

@@ -111,6 +111,10 @@ pub struct MailConfig {
     pub folder: PathBuf,
     /// Attempts before a transiently failing mail is marked failed.
     pub retry_limit: u32,
+    /// Seconds to wait for the SMTP server before counting a try as failed.
+    pub timeout_seconds: u64,
+    /// Time zone for times written in mails.
+    pub time_zone: String,
 }
 
 impl Default for MailConfig {
@@ -121,6 +125,8 @@ impl Default for MailConfig {
             sender: "avain <noreply@localhost>".into(),
             folder: PathBuf::from("mail"),
             retry_limit: 8,
+            timeout_seconds: 15,
+            time_zone: "Europe/Helsinki".into(),
         }
     }
 }
@@ -270,6 +276,19 @@ impl Config {
             return Err(format!(
                 "security.max_failed_attempts{}: use 1 to 1000",
                 line_of("max_failed_attempts")
+            ));
+        }
+        if jiff::tz::TimeZone::get(&self.mail.time_zone).is_err() {
+            return Err(format!(
+                "mail.time_zone{}: {:?} is not a time zone (e.g. \"Europe/Helsinki\")",
+                line_of("time_zone"),
+                self.mail.time_zone
+            ));
+        }
+        if !(1..=300).contains(&self.mail.timeout_seconds) {
+            return Err(format!(
+                "mail.timeout_seconds{}: use 1 to 300",
+                line_of("timeout_seconds")
             ));
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.url.is_none() {

@@ -11,6 +11,7 @@ mod credentials;
 mod error;
 pub mod import;
 
+mod invitations;
 mod links;
 mod mail_queue;
 mod outbox_view;
@@ -21,6 +22,7 @@ mod staff_identity;
 mod verify;
 
 pub use account_changes::IdentityCheck;
+pub(crate) use account_view::link_state as link_state_of;
 pub use account_view::{
     AccountDetail, AccountView, AttemptView, CardView, LinkView, MailView, NoteView,
     PreviousEmailView, RevealField,
@@ -28,6 +30,7 @@ pub use account_view::{
 pub use audit_trail::{AuditRow, AuditVerification};
 pub use credentials::{LinkProblem, NewCredential, RedeemOutcome};
 pub use error::{ServiceError, ServiceResult};
+pub use invitations::{InviteReport, InviteStats};
 pub use links::SentLink;
 pub use outbox_view::OutboxMessage;
 pub use search::{AccountSummary, Badge};
@@ -116,6 +119,16 @@ impl Services {
 
     pub(crate) fn sealer(&self) -> &Sealer {
         &self.sealer
+    }
+
+    /// Opens a link sealed in the outbox (for the mail worker).
+    pub(crate) fn open_sealed_link(
+        &self,
+        sealed: &str,
+        token_hash: &str,
+    ) -> Option<Zeroizing<String>> {
+        self.sealer
+            .open(sealed, &mail_queue::seal_context(token_hash))
     }
 
     /// The configuration of an organisation named by the database.

@@ -480,3 +480,18 @@ pub async fn update_from_import(
         .await
         .map(|_| ())
 }
+
+/// Ids of the organisation's accounts awaiting their first login, in id order.
+pub async fn awaiting_first_login(tx: &Tx, org: &str) -> Result<Vec<(i64, String)>, DbErr> {
+    account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .column(account::Column::Email)
+        .filter(account::Column::Org.eq(org))
+        .filter(account::Column::MustSetCredential.eq(true))
+        .filter(account::Column::LockedAt.is_null())
+        .order_by_asc(account::Column::Id)
+        .into_tuple()
+        .all(tx)
+        .await
+}

@@ -104,3 +104,129 @@ pub async fn cancel_queued_for_tokens(tx: &Tx, token_ids: &[i64], why: &str) -> 
         .await
         .map(|_| ())
 }
+
+/// Claims the next due mail for sending: a queued row whose time has come,
+/// or a row left `sending` by a process that died (its lease ran out). The
+/// conditional UPDATE lets exactly one claimer win a row.
+pub async fn claim_next(tx: &Tx, now: i64, lease_ms: i64) -> Result<Option<outbox::Model>, DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    let due = || {
+        sea_orm::Condition::any()
+            .add(
+                sea_orm::Condition::all()
+                    .add(outbox::Column::Status.eq("queued"))
+                    .add(outbox::Column::NextAttemptAt.lte(now)),
+            )
+            .add(
+                sea_orm::Condition::all()
+                    .add(outbox::Column::Status.eq("sending"))
+                    .add(outbox::Column::ClaimedUntil.lt(now)),
+            )
+    };
+    for _ in 0..3 {
+        let Some(candidate) = outbox::Entity::find()
+            .filter(due())
+            .order_by_asc(outbox::Column::NextAttemptAt)
+            .order_by_asc(outbox::Column::Id)
+            .one(tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let won = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value("sending"))
+            .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + lease_ms))
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).add(1),
+            )
+            .filter(outbox::Column::Id.eq(candidate.id))
+            .filter(due())
+            .exec(tx)
+            .await?;
+        if won.rows_affected == 1 {
+            return get(tx, candidate.id).await;
+        }
+    }
+    Ok(None)
+}
+
+/// Delivered: the server's answer is kept; the sealed link is not.
+pub async fn mark_sent(
+    tx: &Tx,
+    id: i64,
+    answer: &str,
+    message_id: &str,
+    now: i64,
+) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("sent"))
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
+        .col_expr(outbox::Column::MessageId, Expr::value(message_id))
+        .col_expr(
+            outbox::Column::SealedLink,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// A transient failure: back to the queue until `next_at`.
+pub async fn mark_retry(tx: &Tx, id: i64, answer: &str, next_at: i64) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("queued"))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_at))
+        .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Given up (`failed`) or no longer worth sending (`cancelled`).
+pub async fn mark_final(tx: &Tx, id: i64, status: &str, answer: &str) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status))
+        .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
+        .col_expr(
+            outbox::Column::SealedLink,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Mail counts by status for the links of one organisation and purpose.
+pub async fn status_counts_for_purpose(
+    tx: &Tx,
+    org: &str,
+    template: &str,
+) -> Result<Vec<(String, i64)>, DbErr> {
+    outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Status)
+        .column_as(outbox::Column::Id.count(), "n")
+        .filter(outbox::Column::Org.eq(org))
+        .filter(outbox::Column::Template.eq(template))
+        .group_by(outbox::Column::Status)
+        .into_tuple()
+        .all(tx)
+        .await
+}

@@ -194,3 +194,71 @@ pub async fn accounts_with_live(tx: &Tx, account_ids: &[i64], now: i64) -> Resul
         .all(tx)
         .await
 }
+
+/// Link counts of one organisation and purpose: (used, revoked, expired, live).
+pub async fn state_counts(
+    tx: &Tx,
+    org: &str,
+    purpose: LinkPurpose,
+    now: i64,
+) -> Result<(u64, u64, u64, u64), DbErr> {
+    use sea_orm::PaginatorTrait;
+    let base = || {
+        reset_token::Entity::find()
+            .filter(reset_token::Column::Org.eq(org))
+            .filter(reset_token::Column::Purpose.eq(purpose.code()))
+    };
+    let used = base()
+        .filter(reset_token::Column::UsedAt.is_not_null())
+        .count(tx)
+        .await?;
+    let revoked = base()
+        .filter(reset_token::Column::UsedAt.is_null())
+        .filter(reset_token::Column::RevokedAt.is_not_null())
+        .count(tx)
+        .await?;
+    let unused = || {
+        base()
+            .filter(reset_token::Column::UsedAt.is_null())
+            .filter(reset_token::Column::RevokedAt.is_null())
+    };
+    let expired = unused()
+        .filter(reset_token::Column::ExpiresAt.lte(now))
+        .count(tx)
+        .await?;
+    let live = unused()
+        .filter(reset_token::Column::ExpiresAt.gt(now))
+        .count(tx)
+        .await?;
+    Ok((used, revoked, expired, live))
+}
+
+/// Of these accounts, those with a live link of this purpose (one query).
+pub async fn with_live_purpose(
+    tx: &Tx,
+    account_ids: &[i64],
+    purpose: LinkPurpose,
+    now: i64,
+) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    reset_token::Entity::find()
+        .select_only()
+        .column(reset_token::Column::AccountId)
+        .distinct()
+        .filter(live_any(now))
+        .filter(reset_token::Column::Purpose.eq(purpose.code()))
+        .filter(reset_token::Column::AccountId.is_in(account_ids.iter().copied()))
+        .into_tuple()
+        .all(tx)
+        .await
+}
+
+fn live_any(now: i64) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(reset_token::Column::UsedAt.is_null())
+        .add(reset_token::Column::RevokedAt.is_null())
+        .add(reset_token::Column::ExpiresAt.gt(now))
+}

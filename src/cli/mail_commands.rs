@@ -1,0 +1,108 @@
+//! Mail commands: running the outbox worker and bulk invitations.
+
+use super::args::{InviteArgs, InviteCommand};
+use super::output::json;
+use super::{Cli, CliError, CliResult};
+use crate::config::Paths;
+use crate::mail::Mailer;
+use crate::service::{Services, Staff};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// `avain outbox run [--once]`.
+pub async fn run(cli: &Cli, s: &Services, paths: &Paths, once: bool) -> CliResult {
+    let mailer = Mailer::from_services(s, &paths.mail_folder).map_err(CliError::bad_input)?;
+    if once {
+        let report = mailer.deliver_due(usize::MAX).await?;
+        if cli.json {
+            json(&report);
+        } else {
+            println!(
+                "sent {}, to retry {}, failed {}, cancelled {}",
+                report.sent, report.retrying, report.failed, report.cancelled
+            );
+        }
+        return Ok(());
+    }
+    eprintln!(
+        "delivering through {}; Ctrl-C stops",
+        mailer.transport().describe()
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop_tx.send(true);
+    });
+    mailer.run(Duration::from_secs(2), stop_rx).await?;
+    Ok(())
+}
+
+/// `avain invite --org SLUG [--dry-run]` and `avain invite stats --org SLUG`.
+pub async fn invite(cli: &Cli, s: &Services, staff: &Staff, args: &InviteArgs) -> CliResult {
+    if let Some(InviteCommand::Stats { org }) = &args.command {
+        let stats = s.invite_stats(staff, org).await?;
+        if cli.json {
+            json(&stats);
+        } else {
+            println!(
+                "awaiting first login {}\nmail: queued {}, sent {}, failed {}\nlinks: live {}, used {}, expired {}, revoked {}",
+                stats.awaiting_first_login,
+                stats.mail_queued,
+                stats.mail_sent,
+                stats.mail_failed,
+                stats.links_live,
+                stats.links_used,
+                stats.links_expired,
+                stats.links_revoked
+            );
+        }
+        return Ok(());
+    }
+    let org = args
+        .org
+        .as_deref()
+        .ok_or_else(|| CliError::bad_input("pass --org SLUG"))?;
+    let bar = (std::io::stderr().is_terminal() && !cli.json).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} accounts {per_sec} eta {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let report = s
+        .invite_first_login(staff, org, args.dry_run, &progress)
+        .await?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    if cli.json {
+        json(&report);
+    } else {
+        println!(
+            "{}{} awaiting first login: {} invitations queued, {} already have a live one{}",
+            if report.dry_run {
+                "dry run, nothing queued: "
+            } else {
+                ""
+            },
+            report.awaiting,
+            report.queued,
+            report.skipped_active,
+            if report.skipped_rate_limited > 0 {
+                format!(", {} rate limited", report.skipped_rate_limited)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
