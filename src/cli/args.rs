@@ -81,8 +81,9 @@ pub enum Command {
     Invite(InviteArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
-    /// Measure search speed on generated accounts.
-    Bench(BenchArgs),
+    /// Measure search and mail speed on generated accounts.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +295,33 @@ pub enum ImportCommand {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Search latency at several sizes, beside a LIKE scan.
+    Search(BenchArgs),
+    /// Bulk invitations queued, and delivery to an SMTP server.
+    Mail(MailBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailBenchArgs {
+    /// Accounts awaiting first login to invite.
+    #[arg(long, default_value_t = 100_000)]
+    pub invitations: u64,
+    /// Mails to deliver (0: skip the delivery part).
+    #[arg(long, default_value_t = 2_000)]
+    pub deliver: usize,
+    /// SMTP server to deliver to, e.g. smtp://127.0.0.1:2525.
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// Delivery workers running at once.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    /// Folder for the benchmark database (default: a temporary folder).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

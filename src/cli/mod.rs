@@ -100,7 +100,12 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         }
         Command::Config(_) => admin::config_check(cli, overrides),
         Command::Migrate => admin::migrate(cli, overrides).await,
-        Command::Bench(args) => crate::bench::run(args).await.map_err(CliError::from),
+        Command::Bench(args::BenchCommand::Search(args)) => {
+            crate::bench::run(args).await.map_err(CliError::from)
+        }
+        Command::Bench(args::BenchCommand::Mail(args)) => {
+            crate::bench::mail::run(args).await.map_err(CliError::from)
+        }
         Command::Redeem(args) => {
             let (services, paths) = open(overrides).await?;
             patron::redeem(cli, &services, args).await?;

@@ -8,7 +8,7 @@ use super::templates;
 use super::transport::{SendFailure, Transport};
 use crate::domain::link::LinkState;
 use crate::service::Services;
-use crate::store::entities::outbox;
+use crate::store::entities::{outbox, reset_token};
 use crate::store::{outbox_rows, tokens};
 use lettre::message::{Mailbox, Message, MultiPart, header};
 use rand::RngExt;
@@ -28,6 +28,22 @@ pub struct DeliveryReport {
     pub retrying: u32,
     pub failed: u32,
     pub cancelled: u32,
+}
+
+/// Mails claimed per transaction, and sent at once.
+const BATCH: usize = 20;
+
+/// What happened to one claimed mail, before it is recorded.
+enum Attempt {
+    Sent {
+        answer: String,
+        message_id: String,
+    },
+    /// Its link died after it was queued.
+    Dead(String),
+    /// It cannot be put together (bad address, unsealable link).
+    Unsendable(String),
+    Refused(SendFailure),
 }
 
 enum Outcome {
@@ -74,13 +90,20 @@ impl Mailer {
     /// Sends due mails until none is due or `max` were handled.
     pub async fn deliver_due(&self, max: usize) -> anyhow::Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
-        for _ in 0..max {
-            match self.deliver_one().await? {
-                None => break,
-                Some(Outcome::Sent) => report.sent += 1,
-                Some(Outcome::Retrying) => report.retrying += 1,
-                Some(Outcome::Failed) => report.failed += 1,
-                Some(Outcome::Cancelled) => report.cancelled += 1,
+        let mut handled = 0;
+        while handled < max {
+            let outcomes = self.deliver_batch((max - handled).min(BATCH)).await?;
+            if outcomes.is_empty() {
+                break;
+            }
+            handled += outcomes.len();
+            for outcome in outcomes {
+                match outcome {
+                    Outcome::Sent => report.sent += 1,
+                    Outcome::Retrying => report.retrying += 1,
+                    Outcome::Failed => report.failed += 1,
+                    Outcome::Cancelled => report.cancelled += 1,
+                }
             }
         }
         Ok(report)
@@ -109,55 +132,60 @@ impl Mailer {
         }
     }
 
-    async fn deliver_one(&self) -> anyhow::Result<Option<Outcome>> {
+    /// Claims up to `n` due mails in one transaction, sends them one by
+    /// one, and records every outcome in one more transaction. A crash in
+    /// between leaves the rows `sending` until their lease runs out; they
+    /// are then sent again (at least once, never silently lost).
+    async fn deliver_batch(&self, n: usize) -> anyhow::Result<Vec<Outcome>> {
         let s = &self.services;
         let now = s.now();
         let tx = s.store.begin_write().await?;
-        let Some(row) = outbox_rows::claim_next(&tx, now, LEASE_MS).await? else {
-            tx.commit().await?;
-            return Ok(None);
-        };
-        let token = match row.token_id {
-            Some(id) => tokens::get(&tx, id).await?,
-            None => None,
-        };
-        tx.commit().await?;
-
-        if let Some(t) = &token
-            && !matches!(
-                crate::service::link_state_of(t, now),
-                LinkState::Active { .. }
-            )
-        {
-            self.finish(&row, "cancelled", "the link is no longer valid")
-                .await?;
-            return Ok(Some(Outcome::Cancelled));
+        let mut claimed = Vec::new();
+        for _ in 0..n {
+            let Some(row) = outbox_rows::claim_next(&tx, now, LEASE_MS).await? else {
+                break;
+            };
+            let token = match row.token_id {
+                Some(id) => tokens::get(&tx, id).await?,
+                None => None,
+            };
+            claimed.push((row, token));
         }
-        let message = match self.compose(&row, token.as_ref().map(|t| t.token_hash.as_str())) {
-            Ok(m) => m,
-            Err(problem) => {
-                tracing::warn!(outbox_id = row.id, %problem, "cannot compose mail");
-                self.finish(&row, "failed", &problem).await?;
-                return Ok(Some(Outcome::Failed));
-            }
-        };
-        let message_id = message
-            .headers()
-            .get_raw("Message-ID")
-            .map(str::to_string)
-            .unwrap_or_default();
-        match self.transport.send(message).await {
-            Ok(answer) => {
-                let tx = s.store.begin_write().await?;
-                outbox_rows::mark_sent(&tx, row.id, &answer, &message_id, s.now()).await?;
-                tx.commit().await?;
-                tracing::info!(outbox_id = row.id, template = %row.template, "mail sent");
-                Ok(Some(Outcome::Sent))
-            }
-            Err(SendFailure { transient, answer }) => {
-                let limit = s.config.mail.retry_limit as i32;
-                if transient && row.attempts < limit {
-                    let tx = s.store.begin_write().await?;
+        tx.commit().await?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Sent side by side over the pooled connections: one SMTP exchange
+        // waits tens of milliseconds on the network, so a batch in series
+        // would cap delivery at a few dozen mails a second.
+        let results = futures_util::future::join_all(
+            claimed
+                .iter()
+                .map(|(row, token)| self.send_one(row, token.as_ref(), now)),
+        )
+        .await;
+        let limit = s.config.mail.retry_limit as i32;
+        let tx = s.store.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(results.len());
+        for ((row, _), result) in claimed.iter().zip(results) {
+            let outcome = match result {
+                Attempt::Sent { answer, message_id } => {
+                    outbox_rows::mark_sent(&tx, row.id, &answer, &message_id, s.now()).await?;
+                    tracing::info!(outbox_id = row.id, template = %row.template, "mail sent");
+                    Outcome::Sent
+                }
+                Attempt::Dead(why) => {
+                    outbox_rows::mark_final(&tx, row.id, "cancelled", &why).await?;
+                    Outcome::Cancelled
+                }
+                Attempt::Unsendable(why) => {
+                    tracing::warn!(outbox_id = row.id, problem = %why, "cannot compose mail");
+                    outbox_rows::mark_final(&tx, row.id, "failed", &why).await?;
+                    Outcome::Failed
+                }
+                Attempt::Refused(SendFailure { transient, answer })
+                    if transient && row.attempts < limit =>
+                {
                     outbox_rows::mark_retry(
                         &tx,
                         row.id,
@@ -165,28 +193,53 @@ impl Mailer {
                         s.now() + backoff_ms(row.attempts),
                     )
                     .await?;
-                    tx.commit().await?;
                     tracing::warn!(outbox_id = row.id, attempts = row.attempts, %answer, "mail will be retried");
-                    Ok(Some(Outcome::Retrying))
-                } else {
+                    Outcome::Retrying
+                }
+                Attempt::Refused(SendFailure { transient, answer }) => {
                     let why = if transient {
                         format!("gave up after {} attempts: {answer}", row.attempts)
                     } else {
                         answer
                     };
-                    self.finish(&row, "failed", &why).await?;
                     tracing::warn!(outbox_id = row.id, answer = %why, "mail failed");
-                    Ok(Some(Outcome::Failed))
+                    outbox_rows::mark_final(&tx, row.id, "failed", &why).await?;
+                    Outcome::Failed
                 }
-            }
+            };
+            outcomes.push(outcome);
         }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
-    async fn finish(&self, row: &outbox::Model, status: &str, answer: &str) -> anyhow::Result<()> {
-        let tx = self.services.store.begin_write().await?;
-        outbox_rows::mark_final(&tx, row.id, status, answer).await?;
-        tx.commit().await?;
-        Ok(())
+    async fn send_one(
+        &self,
+        row: &outbox::Model,
+        token: Option<&reset_token::Model>,
+        now: i64,
+    ) -> Attempt {
+        if let Some(t) = token
+            && !matches!(
+                crate::service::link_state_of(t, now),
+                LinkState::Active { .. }
+            )
+        {
+            return Attempt::Dead("the link is no longer valid".into());
+        }
+        let message = match self.compose(row, token.map(|t| t.token_hash.as_str())) {
+            Ok(m) => m,
+            Err(problem) => return Attempt::Unsendable(problem),
+        };
+        let message_id = message
+            .headers()
+            .get_raw("Message-ID")
+            .map(str::to_string)
+            .unwrap_or_default();
+        match self.transport.send(message).await {
+            Ok(answer) => Attempt::Sent { answer, message_id },
+            Err(failure) => Attempt::Refused(failure),
+        }
     }
 
     /// Renders the row into a message. Errors are plain sentences.

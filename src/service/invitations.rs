@@ -2,14 +2,18 @@
 //! link for every account still awaiting its first login, skipping those
 //! that already have a live invitation, so a re-run sends nothing twice.
 
+use super::mail_queue::LinkMail;
 use super::{ServiceResult, Services, Staff};
 use crate::domain::link::{LinkOrigin, LinkPurpose};
+use crate::domain::token;
 use crate::store::{accounts, outbox_rows, tokens};
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// Invitations written per transaction (keeps each lock short).
 const BATCH: usize = 2_000;
+const HOUR_MS: i64 = 3_600_000;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct InviteReport {
@@ -55,46 +59,78 @@ impl Services {
         for (n, batch) in awaiting.chunks(BATCH).enumerate() {
             let now = self.now();
             let tx = self.store.begin_write().await?;
-            let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+            let ids: Vec<i64> = batch.iter().map(|(id, _, _)| *id).collect();
             let active = tokens::with_live_purpose(&tx, &ids, LinkPurpose::FirstLogin, now).await?;
-            let mut queued = 0u64;
-            for id in ids.iter().filter(|id| !active.contains(id)) {
-                if dry_run {
-                    queued += 1;
-                    continue;
-                }
-                let account = accounts::get(&tx, *id).await?.expect("listed in this org");
-                match self
-                    .issue_link(
-                        &tx,
-                        &account,
-                        org,
-                        LinkPurpose::FirstLogin,
-                        LinkOrigin::Bulk,
-                        Some(staff.id),
-                    )
-                    .await
-                {
-                    Ok(_) => queued += 1,
-                    Err(super::ServiceError::RateLimited { .. }) => {
-                        report.skipped_rate_limited += 1
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            report.queued += queued;
+            let limited = tokens::over_rate_limit(
+                &tx,
+                &ids,
+                LinkPurpose::FirstLogin,
+                now - HOUR_MS,
+                org.links_per_hour,
+            )
+            .await?;
+            let todo: Vec<&(i64, String, String)> = batch
+                .iter()
+                .filter(|(id, _, _)| !active.contains(id) && !limited.contains(id))
+                .collect();
             report.skipped_active += active.len() as u64;
-            if !dry_run {
-                self.audit_staff(
-                    &tx,
-                    staff,
-                    "invite.batch",
-                    Some(org_slug),
-                    None,
-                    json!({ "batch": n, "queued": queued, "skipped_active": active.len() }),
-                )
-                .await?;
+            report.skipped_rate_limited +=
+                limited.iter().filter(|id| !active.contains(id)).count() as u64;
+            report.queued += todo.len() as u64;
+            if dry_run || todo.is_empty() {
+                tx.rollback().await?;
+                progress(((n + 1) * BATCH).min(awaiting.len()) as u64, total);
+                continue;
             }
+            // Bulk path: the same rows issue_link writes, a batch per statement.
+            let expires_at = now + org.token_lifetime.first_login.millis();
+            let issued: Vec<token::IssuedToken> = todo.iter().map(|_| token::issue()).collect();
+            let new_tokens: Vec<tokens::NewToken> = todo
+                .iter()
+                .zip(&issued)
+                .map(|((id, email, _), t)| tokens::NewToken {
+                    account_id: *id,
+                    org: org.slug.as_str(),
+                    purpose: LinkPurpose::FirstLogin,
+                    origin: LinkOrigin::Bulk,
+                    token_hash: &t.hash,
+                    sent_to: email,
+                    expires_at,
+                    created_by_staff: Some(staff.id),
+                })
+                .collect();
+            let ids_by_hash: HashMap<String, i64> = tokens::insert_many(&tx, &new_tokens, now)
+                .await?
+                .into_iter()
+                .map(|(id, h)| (h, id))
+                .collect();
+            let mails = todo
+                .iter()
+                .zip(&issued)
+                .map(|((id, email, name), t)| {
+                    self.link_mail(LinkMail {
+                        account_id: *id,
+                        email,
+                        full_name: name,
+                        org,
+                        token_id: ids_by_hash[&t.hash],
+                        token_hash: &t.hash,
+                        token_text: &t.text,
+                        purpose: LinkPurpose::FirstLogin,
+                        expires_at,
+                    })
+                })
+                .collect();
+            outbox_rows::insert_many(&tx, mails, now).await?;
+            self.audit_staff(
+                &tx,
+                staff,
+                "invite.batch",
+                Some(org_slug),
+                None,
+                json!({ "batch": n, "queued": todo.len(), "skipped_active": active.len(), "rate_limited": limited.len() }),
+            )
+            .await?;
             tx.commit().await?;
             progress(((n + 1) * BATCH).min(awaiting.len()) as u64, total);
         }

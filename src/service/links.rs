@@ -139,7 +139,9 @@ impl Services {
             .queue_link_mail(
                 tx,
                 LinkMail {
-                    account,
+                    account_id: account.id,
+                    email: &account.email,
+                    full_name: &account.full_name,
                     org,
                     token_id: row.id,
                     token_hash: &issued.hash,

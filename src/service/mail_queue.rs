@@ -46,7 +46,9 @@ pub fn seal_context(token_hash: &str) -> String {
 }
 
 pub(crate) struct LinkMail<'a> {
-    pub account: &'a account::Model,
+    pub account_id: i64,
+    pub email: &'a str,
+    pub full_name: &'a str,
     pub org: &'a OrgConfig,
     pub token_id: i64,
     pub token_hash: &'a str,
@@ -56,32 +58,31 @@ pub(crate) struct LinkMail<'a> {
 }
 
 impl Services {
-    pub(crate) async fn queue_link_mail(&self, tx: &Tx, m: LinkMail<'_>) -> ServiceResult<i64> {
+    /// The outbox row for a link mail; the link itself is sealed.
+    pub(crate) fn link_mail(&self, m: LinkMail<'_>) -> outbox_rows::NewMail {
         let link = m.org.link_base_url.join(&format!("link/{}", m.token_text));
-        let sealed = self.sealer().seal(&link, &seal_context(m.token_hash));
-        let row = outbox_rows::insert(
-            tx,
-            outbox_rows::NewMail {
-                org: m.org.slug.to_string(),
-                account_id: Some(m.account.id),
-                token_id: Some(m.token_id),
-                recipient: m.account.email.clone(),
-                template: MailTemplate::for_link(m.purpose, m.org.credential.kind())
-                    .code()
-                    .into(),
-                language: m.org.language.code().into(),
-                params: json!({
-                    "org_name": m.org.name,
-                    "full_name": m.account.full_name,
-                    "expires_at": m.expires_at,
-                    "help_contact": m.org.help_contact,
-                })
-                .to_string(),
-                sealed_link: Some(sealed),
-            },
-            self.now(),
-        )
-        .await?;
+        outbox_rows::NewMail {
+            org: m.org.slug.to_string(),
+            account_id: Some(m.account_id),
+            token_id: Some(m.token_id),
+            recipient: m.email.to_string(),
+            template: MailTemplate::for_link(m.purpose, m.org.credential.kind())
+                .code()
+                .into(),
+            language: m.org.language.code().into(),
+            params: json!({
+                "org_name": m.org.name,
+                "full_name": m.full_name,
+                "expires_at": m.expires_at,
+                "help_contact": m.org.help_contact,
+            })
+            .to_string(),
+            sealed_link: Some(self.sealer().seal(&link, &seal_context(m.token_hash))),
+        }
+    }
+
+    pub(crate) async fn queue_link_mail(&self, tx: &Tx, m: LinkMail<'_>) -> ServiceResult<i64> {
+        let row = outbox_rows::insert(tx, self.link_mail(m), self.now()).await?;
         Ok(row.id)
     }
 

@@ -481,12 +481,14 @@ pub async fn update_from_import(
         .map(|_| ())
 }
 
-/// Ids of the organisation's accounts awaiting their first login, in id order.
-pub async fn awaiting_first_login(tx: &Tx, org: &str) -> Result<Vec<(i64, String)>, DbErr> {
+/// (id, email, name) of the organisation's unlocked accounts awaiting their
+/// first login, in id order.
+pub async fn awaiting_first_login(tx: &Tx, org: &str) -> Result<Vec<(i64, String, String)>, DbErr> {
     account::Entity::find()
         .select_only()
         .column(account::Column::Id)
         .column(account::Column::Email)
+        .column(account::Column::FullName)
         .filter(account::Column::Org.eq(org))
         .filter(account::Column::MustSetCredential.eq(true))
         .filter(account::Column::LockedAt.is_null())

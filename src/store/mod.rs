@@ -90,6 +90,9 @@ impl Store {
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    // A desk searches all day: keep hot index pages in memory.
+                    .pragma("cache_size", "-65536")
+                    .pragma("mmap_size", "268435456")
             });
         } else {
             options.max_connections(8).min_connections(1);

@@ -110,27 +110,31 @@ pub async fn cancel_queued_for_tokens(tx: &Tx, token_ids: &[i64], why: &str) -> 
 /// conditional UPDATE lets exactly one claimer win a row.
 pub async fn claim_next(tx: &Tx, now: i64, lease_ms: i64) -> Result<Option<outbox::Model>, DbErr> {
     use sea_orm::sea_query::ExprTrait;
-    let due = || {
-        sea_orm::Condition::any()
-            .add(
-                sea_orm::Condition::all()
-                    .add(outbox::Column::Status.eq("queued"))
-                    .add(outbox::Column::NextAttemptAt.lte(now)),
-            )
-            .add(
-                sea_orm::Condition::all()
-                    .add(outbox::Column::Status.eq("sending"))
-                    .add(outbox::Column::ClaimedUntil.lt(now)),
-            )
+    // Two index range scans on (status, next_attempt_at), not one OR that
+    // would scan the table.
+    let queued = || {
+        sea_orm::Condition::all()
+            .add(outbox::Column::Status.eq("queued"))
+            .add(outbox::Column::NextAttemptAt.lte(now))
+    };
+    let stale = || {
+        sea_orm::Condition::all()
+            .add(outbox::Column::Status.eq("sending"))
+            .add(outbox::Column::ClaimedUntil.lt(now))
     };
     for _ in 0..3 {
-        let Some(candidate) = outbox::Entity::find()
-            .filter(due())
+        let mut condition = queued();
+        let mut candidate = outbox::Entity::find()
+            .filter(queued())
+            .order_by_asc(outbox::Column::Status)
             .order_by_asc(outbox::Column::NextAttemptAt)
-            .order_by_asc(outbox::Column::Id)
             .one(tx)
-            .await?
-        else {
+            .await?;
+        if candidate.is_none() {
+            condition = stale();
+            candidate = outbox::Entity::find().filter(stale()).one(tx).await?;
+        }
+        let Some(candidate) = candidate else {
             return Ok(None);
         };
         let won = outbox::Entity::update_many()
@@ -141,7 +145,7 @@ pub async fn claim_next(tx: &Tx, now: i64, lease_ms: i64) -> Result<Option<outbo
                 Expr::col(outbox::Column::Attempts).add(1),
             )
             .filter(outbox::Column::Id.eq(candidate.id))
-            .filter(due())
+            .filter(condition)
             .exec(tx)
             .await?;
         if won.rows_affected == 1 {
@@ -149,6 +153,34 @@ pub async fn claim_next(tx: &Tx, now: i64, lease_ms: i64) -> Result<Option<outbo
         }
     }
     Ok(None)
+}
+
+/// Inserts many mails at once (bulk invitations).
+pub async fn insert_many(tx: &Tx, mails: Vec<NewMail>, now: i64) -> Result<(), DbErr> {
+    for chunk in mails.chunks(500) {
+        outbox::Entity::insert_many(chunk.iter().map(|m| outbox::ActiveModel {
+            org: Set(m.org.clone()),
+            account_id: Set(m.account_id),
+            token_id: Set(m.token_id),
+            recipient: Set(m.recipient.clone()),
+            template: Set(m.template.clone()),
+            language: Set(m.language.clone()),
+            params: Set(m.params.clone()),
+            sealed_link: Set(m.sealed_link.clone()),
+            status: Set("queued".into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            last_answer: Set(None),
+            message_id: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+            claimed_until: Set(None),
+            ..Default::default()
+        }))
+        .exec_without_returning(tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Delivered: the server's answer is kept; the sealed link is not.

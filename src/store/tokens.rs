@@ -262,3 +262,78 @@ fn live_any(now: i64) -> sea_orm::Condition {
         .add(reset_token::Column::RevokedAt.is_null())
         .add(reset_token::Column::ExpiresAt.gt(now))
 }
+
+/// Inserts many links at once and returns their ids by token hash.
+pub async fn insert_many(
+    tx: &Tx,
+    new: &[NewToken<'_>],
+    now: i64,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    use sea_orm::QuerySelect;
+    for chunk in new.chunks(500) {
+        reset_token::Entity::insert_many(chunk.iter().map(|t| reset_token::ActiveModel {
+            account_id: Set(t.account_id),
+            org: Set(t.org.to_string()),
+            purpose: Set(t.purpose.code().into()),
+            origin: Set(t.origin.code().into()),
+            token_hash: Set(t.token_hash.to_string()),
+            sent_to: Set(t.sent_to.to_string()),
+            created_at: Set(now),
+            expires_at: Set(t.expires_at),
+            used_at: Set(None),
+            revoked_at: Set(None),
+            revoke_reason: Set(None),
+            created_by_staff: Set(t.created_by_staff),
+            ..Default::default()
+        }))
+        .exec_without_returning(tx)
+        .await?;
+    }
+    let mut ids = Vec::with_capacity(new.len());
+    for chunk in new.chunks(500) {
+        let rows: Vec<(i64, String)> = reset_token::Entity::find()
+            .select_only()
+            .column(reset_token::Column::Id)
+            .column(reset_token::Column::TokenHash)
+            .filter(
+                reset_token::Column::TokenHash
+                    .is_in(chunk.iter().map(|t| t.token_hash.to_string())),
+            )
+            .into_tuple()
+            .all(tx)
+            .await?;
+        ids.extend(rows);
+    }
+    Ok(ids)
+}
+
+/// Of these accounts, those with at least `limit` links of this purpose
+/// created after `since` (one query).
+pub async fn over_rate_limit(
+    tx: &Tx,
+    account_ids: &[i64],
+    purpose: LinkPurpose,
+    since: i64,
+    limit: u32,
+) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counts: Vec<(i64, i64)> = reset_token::Entity::find()
+        .select_only()
+        .column(reset_token::Column::AccountId)
+        .column_as(reset_token::Column::Id.count(), "n")
+        .filter(reset_token::Column::AccountId.is_in(account_ids.iter().copied()))
+        .filter(reset_token::Column::Purpose.eq(purpose.code()))
+        .filter(reset_token::Column::CreatedAt.gt(since))
+        .group_by(reset_token::Column::AccountId)
+        .into_tuple()
+        .all(tx)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .filter(|(_, n)| *n >= i64::from(limit))
+        .map(|(id, _)| id)
+        .collect())
+}

@@ -1,6 +1,8 @@
-//! `avain bench`: search latency through the service layer at several
+//! `avain bench search`: search latency through the service layer at several
 //! database sizes (SQLite), beside a Koha-style `LIKE '%q%'` scan on the
 //! same file in the same run. Prints a Markdown report.
+
+pub mod mail;
 
 use crate::cli::args::BenchArgs;
 use crate::clock::SystemClock;
