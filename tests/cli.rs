@@ -465,3 +465,108 @@ fn bad_csv_and_bad_config_exit_2_and_change_nothing() {
     assert_eq!(check.code, 0, "{}", check.stderr);
     assert!(check.stdout.contains("slug = \"kirjasto\""));
 }
+
+#[test]
+fn init_staff_audit_migrate_and_completions() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("etc/avain.toml");
+    let with_config = |args: &[&str], stdin: Option<&str>| {
+        let mut all = vec!["--config", config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        avain(&data, &all, stdin)
+    };
+    let init = with_config(&["init", "--admin", "root"], None);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert!(init.stdout.contains("wrote") && config.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("pepper"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "the pepper is private");
+    }
+    // Running init again keeps what exists.
+    assert_eq!(with_config(&["init"], None).code, 0);
+    assert_eq!(with_config(&["config", "check"], None).code, 0);
+    let migrated = with_config(&["migrate"], None);
+    assert!(
+        migrated.stdout.contains("up to date"),
+        "{}",
+        migrated.stdout
+    );
+
+    // Staff: add, list, refuse bad input, disable.
+    let added = with_config(
+        &[
+            "staff",
+            "add",
+            "maija",
+            "--name",
+            "Maija Desk",
+            "--org",
+            "kirjasto",
+        ],
+        None,
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert_eq!(
+        with_config(
+            &["staff", "add", "x", "--name", "X", "--org", "nowhere"],
+            None
+        )
+        .code,
+        2
+    );
+    assert_eq!(
+        with_config(
+            &[
+                "staff", "add", "maija", "--name", "Again", "--org", "kirjasto"
+            ],
+            None
+        )
+        .code,
+        1
+    );
+    let list = with_config(&["--json", "staff", "list"], None).json();
+    let maija = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["login"] == "maija")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (maija["role"].as_str(), maija["active"].as_bool()),
+        (Some("desk"), Some(true))
+    );
+    assert_eq!(with_config(&["staff", "disable", "maija"], None).code, 0);
+    let list = with_config(&["--json", "staff", "list"], None).json();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["login"] == "maija" && s["active"] == false)
+    );
+
+    // The audit shows who did it.
+    let audit = with_config(&["--json", "audit", "list"], None).json();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"staff.disable") && actions.contains(&"staff.add"),
+        "{actions:?}"
+    );
+    assert_eq!(with_config(&["audit", "verify"], None).code, 0);
+
+    let completions = avain(&data, &["completions", "bash"], None);
+    assert_eq!(completions.code, 0);
+    assert!(completions.stdout.contains("avain") && completions.stdout.contains("verify"));
+}

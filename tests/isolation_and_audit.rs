@@ -187,3 +187,95 @@ async fn an_inserted_audit_row_breaks_the_chain() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn password_staff_are_identified_and_locked_after_failures() {
+    on_every_backend(async |h: &Harness| {
+        let s = &h.services;
+        let z = |p: &str| Zeroizing::new(p.to_string());
+        let short = s
+            .add_staff(
+                &h.admin,
+                avain::service::NewStaffMember {
+                    login: "pw".into(),
+                    full_name: "Pia Password".into(),
+                    role: avain::service::Role::Desk,
+                    orgs: vec!["kirjasto".into()],
+                    password: Some(z("short")),
+                },
+            )
+            .await;
+        assert!(matches!(short, Err(ServiceError::BadInput(_))));
+        s.add_staff(
+            &h.admin,
+            avain::service::NewStaffMember {
+                login: "pw".into(),
+                full_name: "Pia Password".into(),
+                role: avain::service::Role::Desk,
+                orgs: vec!["kirjasto".into()],
+                password: Some(z("correct horse battery")),
+            },
+        )
+        .await
+        .unwrap();
+        let pia = s
+            .identify_password("pw", z("correct horse battery"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (pia.name.as_str(), pia.orgs.clone()),
+            ("Pia Password", vec!["kirjasto".to_string()])
+        );
+        assert!(matches!(
+            s.identify_password("nobody", z("x")).await,
+            Err(ServiceError::Forbidden(_))
+        ));
+        for _ in 0..10 {
+            assert!(matches!(
+                s.identify_password("pw", z("wrong")).await,
+                Err(ServiceError::Forbidden(_))
+            ));
+        }
+        let locked = s
+            .identify_password("pw", z("correct horse battery"))
+            .await
+            .unwrap_err();
+        assert!(
+            locked.to_string().contains("locked"),
+            "{}: {locked}",
+            h.backend
+        );
+        // A disabled member is refused whatever the mode.
+        s.disable_staff(&h.admin, "lib").await.unwrap();
+        assert!(matches!(
+            s.identify_os_user("lib").await,
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert!(matches!(
+            s.disable_staff(&h.admin, "admin").await,
+            Err(ServiceError::Refused(_))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_search_uses_the_covering_index_not_a_scan() {
+    let (store, _guard) = fresh_store(None).await;
+    let tx = store.begin_read().await.unwrap();
+    let plan = tx
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "EXPLAIN QUERY PLAN SELECT account_id, term, kind FROM search_term \
+             WHERE term >= 'virt' AND term < 'viru' AND org IN ('kirjasto', 'kaupunki') ORDER BY term LIMIT 60",
+        ))
+        .await
+        .unwrap();
+    let text: Vec<String> = plan
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(3).unwrap())
+        .collect();
+    let text = text.join("\n");
+    assert!(text.contains("ix_search_term_term"), "{text}");
+    assert!(!text.contains("SCAN search_term"), "{text}");
+}
