@@ -279,3 +279,62 @@ async fn sqlite_search_uses_the_covering_index_not_a_scan() {
     assert!(text.contains("ix_search_term_term"), "{text}");
     assert!(!text.contains("SCAN search_term"), "{text}");
 }
+
+/// A service that fails after writing drops its transaction uncommitted;
+/// the rollback must reach the server when the connection is released, or
+/// its row locks (here the audit head every writer needs) would stall the
+/// other writers on PostgreSQL and MariaDB.
+#[tokio::test]
+async fn an_abandoned_write_transaction_releases_its_locks_at_once() {
+    on_every_backend(async |h: &Harness| {
+        let store = &h.services.store;
+        // Two connections: the reader's goes back to the pool first, so the
+        // next writer gets it, not the abandoned one.
+        // (SQLite has one connection per process, so there is no other.)
+        let reader = match h.backend {
+            "sqlite" => None,
+            _ => Some(store.begin_read().await.unwrap()),
+        };
+        let abandoned = store.begin_write().await.unwrap();
+        abandoned
+            .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .await
+            .unwrap();
+        if let Some(reader) = reader {
+            reader.commit().await.unwrap();
+        }
+        drop(abandoned); // uncommitted, as after an early `?` in a service
+        let tx = store.begin_write().await.unwrap();
+        match h.backend {
+            "postgres" => tx
+                .execute_unprepared("SET LOCAL lock_timeout = '3s'")
+                .await
+                .map(|_| ())
+                .unwrap(),
+            "mysql" => tx
+                .execute_unprepared("SET SESSION innodb_lock_wait_timeout = 3")
+                .await
+                .map(|_| ())
+                .unwrap(),
+            _ => {}
+        }
+        let started = std::time::Instant::now();
+        let res = tx
+            .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .await;
+        assert!(
+            res.is_ok(),
+            "{}: the abandoned transaction still holds the row: {res:?}",
+            h.backend
+        );
+        tx.commit().await.unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{}",
+            h.backend
+        );
+        // And a service keeps working afterwards.
+        assert!(h.services.audit_verify(&h.admin).await.unwrap().ok());
+    })
+    .await;
+}

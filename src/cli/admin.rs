@@ -11,7 +11,6 @@ use crate::config::{Config, PathOverrides, Paths};
 use crate::secrets::Pepper;
 use crate::service::{NewStaffMember, Role, Services, Staff};
 use crate::store::Store;
-use std::io::IsTerminal;
 
 /// The example configuration, written by `init` for the admin to edit.
 const EXAMPLE_CONFIG: &str = include_str!("../../config.toml.example");
@@ -234,28 +233,12 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
     let ImportCommand::Accounts { file, org, dry_run } = c;
     let bytes =
         std::fs::read(file).map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?;
-    let bar = (std::io::stderr().is_terminal() && !cli.json).then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} rows {per_sec} eta {eta}",
-            )
-            .expect("valid template"),
-        );
-        bar
-    });
-    let progress = |done: u64, total: u64| {
-        if let Some(bar) = &bar {
-            bar.set_length(total);
-            bar.set_position(done);
-        }
-    };
+    let bar = super::output::Progress::new(cli.json, "rows");
+    let progress = |done: u64, total: u64| bar.update(done, total);
     let result = s
         .import_accounts(me, org, &bytes, *dry_run, &progress)
         .await?;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    bar.finish();
     match result {
         Ok(report) => {
             if cli.json {

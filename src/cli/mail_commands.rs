@@ -6,7 +6,6 @@ use super::{Cli, CliError, CliResult};
 use crate::config::Paths;
 use crate::mail::Mailer;
 use crate::service::{Services, Staff};
-use std::io::IsTerminal;
 use std::time::Duration;
 
 /// `avain outbox run [--once]`.
@@ -62,28 +61,12 @@ pub async fn invite(cli: &Cli, s: &Services, staff: &Staff, args: &InviteArgs) -
         .org
         .as_deref()
         .ok_or_else(|| CliError::bad_input("pass --org SLUG"))?;
-    let bar = (std::io::stderr().is_terminal() && !cli.json).then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} accounts {per_sec} eta {eta}",
-            )
-            .expect("valid template"),
-        );
-        bar
-    });
-    let progress = |done: u64, total: u64| {
-        if let Some(bar) = &bar {
-            bar.set_length(total);
-            bar.set_position(done);
-        }
-    };
+    let bar = super::output::Progress::new(cli.json, "accounts");
+    let progress = |done: u64, total: u64| bar.update(done, total);
     let report = s
         .invite_first_login(staff, org, args.dry_run, &progress)
         .await?;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    bar.finish();
     if cli.json {
         json(&report);
     } else {

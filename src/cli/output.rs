@@ -18,3 +18,34 @@ pub fn json<T: Serialize>(value: &T) {
         serde_json::to_string_pretty(value).expect("values serialise")
     );
 }
+
+/// A progress bar on an interactive terminal (none for pipes and --json).
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    pub fn new(json: bool, unit: &str) -> Progress {
+        use std::io::IsTerminal;
+        Progress((std::io::stderr().is_terminal() && !json).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} {{per_sec}} eta {{eta}}");
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(&template).expect("valid template"),
+            );
+            bar
+        }))
+    }
+
+    /// The callback services report to.
+    pub fn update(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

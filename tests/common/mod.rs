@@ -44,10 +44,19 @@ pub enum DbGuard {
     Server { admin_url: String, name: String },
 }
 
+impl Harness {
+    /// Closes the pool so no connection still holds a lock on the test
+    /// database when the guard drops it.
+    pub async fn close(self) {
+        let _ = self.services.store.clone().close().await;
+    }
+}
+
 impl Drop for DbGuard {
     fn drop(&mut self) {
         if let DbGuard::Server { admin_url, name } = self {
             let (url, sql) = (admin_url.clone(), format!("DROP DATABASE IF EXISTS {name}"));
+            let mysql = admin_url.starts_with("mysql:");
             // Best effort, on a fresh runtime: the test's runtime is ending.
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
@@ -57,7 +66,17 @@ impl Drop for DbGuard {
                 rt.block_on(async {
                     if let Ok(db) = sea_orm::Database::connect(&url).await {
                         use sea_orm::ConnectionTrait;
+                        // Never wait long for a lock: a leftover database is
+                        // better than a hung test run.
+                        if mysql {
+                            let _ = db
+                                .execute_unprepared("SET SESSION lock_wait_timeout = 10")
+                                .await;
+                        } else {
+                            let _ = db.execute_unprepared("SET lock_timeout = '10s'").await;
+                        }
                         let _ = db.execute_unprepared(&sql).await;
+                        let _ = db.close().await;
                     }
                 });
             })
@@ -193,6 +212,7 @@ where
     for (name, url) in backends() {
         let h = harness(name, url.as_deref()).await;
         body(&h).await;
+        h.close().await;
     }
 }
 
