@@ -210,7 +210,14 @@ async fn changing_the_email_kills_links_sent_to_the_old_address() {
             )
             .await
             .unwrap();
-        assert!(v.email.has("previous_email"), "{:?}", v.email);
+        assert_eq!(
+            v.email.reasons[0],
+            avain::domain::verdict::Reason::PreviousEmail {
+                until_ms: Some(h.services.now())
+            },
+            "{}: a change made here is dated",
+            h.backend
+        );
     })
     .await;
 }

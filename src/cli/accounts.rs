@@ -172,11 +172,14 @@ fn print_detail(d: &AccountDetail, now: i64) {
         println!("  card      {} {}", safe(&c.number_masked), c.status);
     }
     for e in &d.previous_emails {
-        println!(
-            "  earlier   {} until {}",
-            safe(&e.email_masked),
-            format_utc(e.until)
-        );
+        match e.until {
+            Some(t) => println!(
+                "  earlier   {} until {}",
+                safe(&e.email_masked),
+                format_utc(t)
+            ),
+            None => println!("  earlier   {}", safe(&e.email_masked)),
+        }
     }
     if !d.links.is_empty() {
         println!("links:");

@@ -42,7 +42,8 @@ pub struct CardView {
 #[derive(Debug, Clone, Serialize)]
 pub struct PreviousEmailView {
     pub email_masked: String,
-    pub until: i64,
+    /// When it stopped being the address on file, if known.
+    pub until: Option<i64>,
     pub changed_by: Option<String>,
 }
 
@@ -300,7 +301,7 @@ impl Services {
                 .iter()
                 .map(|h| PreviousEmailView {
                     email_masked: mask_email(&h.email),
-                    until: h.until_at,
+                    until: (h.until_at > accounts::UNKNOWN_TIME).then_some(h.until_at),
                     changed_by: h.changed_by.clone(),
                 })
                 .collect(),

@@ -182,7 +182,7 @@ pub async fn verdict_candidates(
                 .filter(|h| h.account_id == a.id)
                 .map(|h| PreviousEmail {
                     email: h.email.clone(),
-                    until_ms: Some(h.until_at),
+                    until_ms: (h.until_at > UNKNOWN_TIME).then_some(h.until_at),
                 })
                 .collect(),
             email: a.email,
@@ -275,6 +275,9 @@ pub async fn set_card_status(
         .await
         .map(|_| ())
 }
+
+/// Stored as `until_at` when the change date is not known (imported history).
+pub const UNKNOWN_TIME: i64 = 0;
 
 pub async fn add_previous_email(
     tx: &Tx,

@@ -180,7 +180,15 @@ impl Services {
             .collect();
         for e in &row.previous_emails {
             if !known.contains(&email_key(e)) && email_key(e) != account.email_key {
-                accounts::add_previous_email(tx, &account, e, now, Some("import".into())).await?;
+                // The old system does not say when an address stopped being used.
+                accounts::add_previous_email(
+                    tx,
+                    &account,
+                    e,
+                    accounts::UNKNOWN_TIME,
+                    Some("import".into()),
+                )
+                .await?;
             }
         }
         accounts::refresh_terms(tx, &account).await?;
