@@ -21,16 +21,16 @@ pub struct NewMail {
     pub sealed_link: Option<String>,
 }
 
-pub async fn insert(tx: &Tx, mail: NewMail, now: i64) -> Result<outbox::Model, DbErr> {
+fn row(m: NewMail, now: i64) -> outbox::ActiveModel {
     outbox::ActiveModel {
-        org: Set(mail.org),
-        account_id: Set(mail.account_id),
-        token_id: Set(mail.token_id),
-        recipient: Set(mail.recipient),
-        template: Set(mail.template),
-        language: Set(mail.language),
-        params: Set(mail.params),
-        sealed_link: Set(mail.sealed_link),
+        org: Set(m.org),
+        account_id: Set(m.account_id),
+        token_id: Set(m.token_id),
+        recipient: Set(m.recipient),
+        template: Set(m.template),
+        language: Set(m.language),
+        params: Set(m.params),
+        sealed_link: Set(m.sealed_link),
         status: Set("queued".into()),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -41,8 +41,10 @@ pub async fn insert(tx: &Tx, mail: NewMail, now: i64) -> Result<outbox::Model, D
         claimed_until: Set(None),
         ..Default::default()
     }
-    .insert(tx)
-    .await
+}
+
+pub async fn insert(tx: &Tx, mail: NewMail, now: i64) -> Result<outbox::Model, DbErr> {
+    row(mail, now).insert(tx).await
 }
 
 pub async fn get(tx: &Tx, id: i64) -> Result<Option<outbox::Model>, DbErr> {
@@ -157,28 +159,12 @@ pub async fn claim_next(tx: &Tx, now: i64, lease_ms: i64) -> Result<Option<outbo
 
 /// Inserts many mails at once (bulk invitations).
 pub async fn insert_many(tx: &Tx, mails: Vec<NewMail>, now: i64) -> Result<(), DbErr> {
-    for chunk in mails.chunks(500) {
-        outbox::Entity::insert_many(chunk.iter().map(|m| outbox::ActiveModel {
-            org: Set(m.org.clone()),
-            account_id: Set(m.account_id),
-            token_id: Set(m.token_id),
-            recipient: Set(m.recipient.clone()),
-            template: Set(m.template.clone()),
-            language: Set(m.language.clone()),
-            params: Set(m.params.clone()),
-            sealed_link: Set(m.sealed_link.clone()),
-            status: Set("queued".into()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            last_answer: Set(None),
-            message_id: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
-            claimed_until: Set(None),
-            ..Default::default()
-        }))
-        .exec_without_returning(tx)
-        .await?;
+    let mut rows = mails.into_iter().map(|m| row(m, now)).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<outbox::ActiveModel> = rows.by_ref().take(500).collect();
+        outbox::Entity::insert_many(chunk)
+            .exec_without_returning(tx)
+            .await?;
     }
     Ok(())
 }

@@ -17,24 +17,26 @@ pub struct NewToken<'a> {
     pub created_by_staff: Option<i64>,
 }
 
-pub async fn insert(tx: &Tx, new: NewToken<'_>, now: i64) -> Result<reset_token::Model, DbErr> {
+fn row(t: &NewToken<'_>, now: i64) -> reset_token::ActiveModel {
     reset_token::ActiveModel {
-        account_id: Set(new.account_id),
-        org: Set(new.org.to_string()),
-        purpose: Set(new.purpose.code().into()),
-        origin: Set(new.origin.code().into()),
-        token_hash: Set(new.token_hash.to_string()),
-        sent_to: Set(new.sent_to.to_string()),
+        account_id: Set(t.account_id),
+        org: Set(t.org.to_string()),
+        purpose: Set(t.purpose.code().into()),
+        origin: Set(t.origin.code().into()),
+        token_hash: Set(t.token_hash.to_string()),
+        sent_to: Set(t.sent_to.to_string()),
         created_at: Set(now),
-        expires_at: Set(new.expires_at),
+        expires_at: Set(t.expires_at),
         used_at: Set(None),
         revoked_at: Set(None),
         revoke_reason: Set(None),
-        created_by_staff: Set(new.created_by_staff),
+        created_by_staff: Set(t.created_by_staff),
         ..Default::default()
     }
-    .insert(tx)
-    .await
+}
+
+pub async fn insert(tx: &Tx, new: NewToken<'_>, now: i64) -> Result<reset_token::Model, DbErr> {
+    row(&new, now).insert(tx).await
 }
 
 /// Live (unused, unrevoked, unexpired) links of an account, optionally of one purpose.
@@ -271,23 +273,9 @@ pub async fn insert_many(
 ) -> Result<Vec<(i64, String)>, DbErr> {
     use sea_orm::QuerySelect;
     for chunk in new.chunks(500) {
-        reset_token::Entity::insert_many(chunk.iter().map(|t| reset_token::ActiveModel {
-            account_id: Set(t.account_id),
-            org: Set(t.org.to_string()),
-            purpose: Set(t.purpose.code().into()),
-            origin: Set(t.origin.code().into()),
-            token_hash: Set(t.token_hash.to_string()),
-            sent_to: Set(t.sent_to.to_string()),
-            created_at: Set(now),
-            expires_at: Set(t.expires_at),
-            used_at: Set(None),
-            revoked_at: Set(None),
-            revoke_reason: Set(None),
-            created_by_staff: Set(t.created_by_staff),
-            ..Default::default()
-        }))
-        .exec_without_returning(tx)
-        .await?;
+        reset_token::Entity::insert_many(chunk.iter().map(|t| row(t, now)))
+            .exec_without_returning(tx)
+            .await?;
     }
     let mut ids = Vec::with_capacity(new.len());
     for chunk in new.chunks(500) {
