@@ -235,11 +235,6 @@ pub async fn insert(tx: &Tx, new: NewAccount, now: i64) -> Result<account::Model
     .await
 }
 
-/// Saves changed fields of an account (the caller sets `updated_at`).
-pub async fn save(tx: &Tx, changes: account::ActiveModel) -> Result<account::Model, DbErr> {
-    changes.update(tx).await
-}
-
 pub async fn add_card(
     tx: &Tx,
     account: &account::Model,

@@ -51,16 +51,6 @@ pub async fn for_account(
         .await
 }
 
-/// Attempts from one client address since `since` (for rate limiting).
-pub async fn count_from_client_since(tx: &Tx, client: &str, since: i64) -> Result<u64, DbErr> {
-    use sea_orm::PaginatorTrait;
-    attempt::Entity::find()
-        .filter(attempt::Column::Client.eq(client))
-        .filter(attempt::Column::CreatedAt.gte(since))
-        .count(tx)
-        .await
-}
-
 /// Blanks the typed values of attempts older than `before`; the verdicts stay.
 pub async fn forget_typed_before(tx: &Tx, before: i64) -> Result<u64, DbErr> {
     let res = attempt::Entity::update_many()

@@ -16,8 +16,8 @@ pub mod tokens;
 
 use rand::RngExt;
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
@@ -33,16 +33,6 @@ pub enum Backend {
     Sqlite,
     Postgres,
     MySql,
-}
-
-impl Backend {
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-            Backend::MySql => "MariaDB/MySQL",
-        }
-    }
 }
 
 /// A connection pool plus what we know about it.
@@ -152,22 +142,6 @@ impl Store {
         }
     }
 
-    /// Whole-file consistency check (SQLite only; other servers check themselves).
-    pub async fn integrity_check(&self) -> Result<String, DbErr> {
-        if self.backend != Backend::Sqlite {
-            return Ok("ok".into());
-        }
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                DbBackend::Sqlite,
-                "PRAGMA integrity_check",
-            ))
-            .await?
-            .ok_or_else(|| DbErr::Custom("no answer to integrity_check".into()))?;
-        row.try_get_by_index::<String>(0)
-    }
-
     pub async fn close(self) -> Result<(), DbErr> {
         self.db.close().await
     }
@@ -177,9 +151,4 @@ impl Store {
 pub fn is_busy(e: &DbErr) -> bool {
     let text = e.to_string();
     text.contains("database is locked") || text.contains("SQLITE_BUSY") || text.contains("busy")
-}
-
-/// Runs `sql` on any connection or transaction (used by tests and tools).
-pub async fn execute_raw_sql(conn: &impl ConnectionTrait, sql: &str) -> Result<(), DbErr> {
-    conn.execute_unprepared(sql).await.map(|_| ())
 }
