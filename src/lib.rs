@@ -12,3 +12,4 @@ pub mod mail;
 pub mod secrets;
 pub mod service;
 pub mod store;
+pub mod tui;

@@ -89,7 +89,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 
 async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
     let Some(command) = &cli.command else {
-        return crate::demo::open_console_or_explain(cli, overrides).await;
+        return open_console(cli, overrides).await;
     };
     match command {
         Command::Demo(args) => crate::demo::run(cli, args, overrides).await,
@@ -231,5 +231,33 @@ pub async fn identify(cli: &Cli, services: &Services) -> Result<Staff, CliError>
             let password = secret_input::read_one(&format!("Password for {login}: "))?;
             Ok(services.identify_password(&login, password).await?)
         }
+    }
+}
+
+/// Opens the console: configuration, database and staff first (with plain
+/// messages if any is missing), then the terminal.
+pub async fn open_console(cli: &Cli, overrides: &PathOverrides) -> CliResult {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(CliError::bad_input(
+            "the console needs a terminal; for scripts use the subcommands (avain --help)",
+        ));
+    }
+    let (services, paths) = open(overrides).await?;
+    let staff = identify(cli, &services).await?;
+    let lang = crate::tui::i18n::choose_language(cli.lang.as_deref(), services.config.ui.language);
+    let start = crate::tui::ConsoleStart {
+        services,
+        staff,
+        paths,
+        lang,
+    };
+    match crate::tui::run(start).await {
+        Ok(Some(message)) => {
+            println!("{message}");
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(CliError::bad_input(format!("console: {e:#}"))),
     }
 }

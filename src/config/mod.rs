@@ -32,6 +32,9 @@ pub struct Config {
     pub mail: MailConfig,
     #[serde(default, rename = "org")]
     pub orgs: Vec<OrgConfig>,
+    /// Console key overrides: command name = "key" or ["key", …].
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub keys: std::collections::BTreeMap<String, crate::tui::keymap::KeySpec>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -290,6 +293,11 @@ impl Config {
                 "mail.timeout_seconds{}: use 1 to 300",
                 line_of("timeout_seconds")
             ));
+        }
+        if let Err(e) = crate::tui::keymap::Keymap::with_overrides(&self.keys) {
+            let (key, rest) = e.split_once(':').unwrap_or((&e, ""));
+            let name = key.trim_start_matches("keys.");
+            return Err(format!("{key}{}:{rest}", line_of(&format!("{name} ="))));
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.url.is_none() {
             return Err("mail.url: transport = \"smtp\" needs an SMTP URL".into());

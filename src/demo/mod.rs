@@ -199,15 +199,7 @@ fn print_try_this() {
 
 /// Opens the console on the installation.
 pub async fn open_console(cli: &Cli, overrides: &PathOverrides) -> CliResult {
-    let _ = (cli, overrides);
-    println!("The console opens here once it is built; until then use the command line:");
-    print_try_this();
-    Ok(())
-}
-
-/// `avain` with no command.
-pub async fn open_console_or_explain(cli: &Cli, overrides: &PathOverrides) -> CliResult {
-    open_console(cli, overrides).await
+    crate::cli::open_console(cli, overrides).await
 }
 
 pub use generate::accounts as generated_accounts;

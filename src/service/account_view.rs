@@ -212,8 +212,31 @@ impl Services {
 
     /// The whole story of one account. Opening an account is audited.
     pub async fn account_detail(&self, staff: &Staff, id: i64) -> ServiceResult<AccountDetail> {
+        self.load_detail(staff, id, true).await
+    }
+
+    /// The same, read again after a change or a delivered mail by someone
+    /// who already opened it (the opening was audited; this is not).
+    pub async fn reread_account_detail(
+        &self,
+        staff: &Staff,
+        id: i64,
+    ) -> ServiceResult<AccountDetail> {
+        self.load_detail(staff, id, false).await
+    }
+
+    async fn load_detail(
+        &self,
+        staff: &Staff,
+        id: i64,
+        audited: bool,
+    ) -> ServiceResult<AccountDetail> {
         let now = self.now();
-        let tx = self.store.begin_write().await?;
+        let tx = if audited {
+            self.store.begin_write().await?
+        } else {
+            self.store.begin_read().await?
+        };
         let a = load_visible(&tx, staff, id).await?;
         let org = self.org(&a.org)?;
         let cards = accounts::cards_of(&tx, &[id]).await?;
@@ -224,15 +247,17 @@ impl Services {
         let account_notes = notes::for_account(&tx, id).await?;
         let staff_ids: Vec<i64> = links.iter().filter_map(|l| l.created_by_staff).collect();
         let creators = staff_rows::by_ids(&tx, &staff_ids).await?;
-        self.audit_staff(
-            &tx,
-            staff,
-            "account.view",
-            Some(&a.org),
-            Some(id),
-            json!({}),
-        )
-        .await?;
+        if audited {
+            self.audit_staff(
+                &tx,
+                staff,
+                "account.view",
+                Some(&a.org),
+                Some(id),
+                json!({}),
+            )
+            .await?;
+        }
         tx.commit().await?;
 
         let link_views = links

@@ -1,0 +1,406 @@
+//! Account actions in the console: the form or confirmation each one
+//! opens, the keys inside popups, and the job a confirmation starts.
+
+use super::action::{Effect, Job};
+use super::app::{App, Pane, Status};
+use super::keymap::Command;
+use super::popup::{
+    EmailField, EmailForm, IDENTITY_CHECKS, PinForm, Popup, REVEAL_FIELDS, TextForm, TextPurpose,
+};
+use crate::domain::link::{LinkPurpose, LinkState};
+use crate::service::IdentityCheck;
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+use zeroize::Zeroizing;
+
+impl App {
+    /// Opens the form or confirmation of an account action.
+    pub(super) fn start_account_action(&mut self, command: Command) -> Vec<Effect> {
+        let Some(detail) = self.detail() else {
+            self.status = Some(Status::Error(self.texts.t("status.open_first").to_string()));
+            return Vec::new();
+        };
+        if self.busy.is_some() {
+            self.status = Some(Status::Error(self.texts.t("status.wait").to_string()));
+            return Vec::new();
+        }
+        let a = &detail.account;
+        let account_id = a.id;
+        let t = &self.texts;
+        let name = super::view::words::safe(&a.full_name);
+        let kind = if a.credential_kind == "pin" {
+            "pin"
+        } else {
+            "password"
+        };
+        let popup = match command {
+            Command::SendLink => {
+                let purpose = if a.must_set_credential {
+                    LinkPurpose::FirstLogin
+                } else {
+                    LinkPurpose::Reset
+                };
+                let mut lines = vec![t.f(
+                    "confirm.send_link",
+                    &[
+                        ("purpose", t.t(super::view::words::purpose_key(purpose))),
+                        ("to", &super::view::words::safe(&a.email_masked)),
+                    ],
+                )];
+                let live = detail
+                    .links
+                    .iter()
+                    .any(|l| l.purpose == purpose && matches!(l.state, LinkState::Active { .. }));
+                if live {
+                    lines.push(t.t("confirm.supersedes").to_string());
+                }
+                Popup::Confirm {
+                    job: Job::SendLink {
+                        account_id,
+                        purpose,
+                    },
+                    lines,
+                }
+            }
+            Command::SetPin => Popup::PinForm(PinForm {
+                account_id,
+                kind,
+                ..PinForm::default()
+            }),
+            Command::GeneratePin => Popup::Confirm {
+                job: Job::GeneratePin { account_id },
+                lines: vec![
+                    t.f(&format!("confirm.generate_{kind}"), &[("name", &name)]),
+                    t.t("confirm.links_die").to_string(),
+                ],
+            },
+            Command::ChangeEmail => Popup::EmailForm(EmailForm {
+                account_id,
+                email: Input::default(),
+                check: None,
+                note: Input::default(),
+                field: EmailField::Email,
+                error: None,
+            }),
+            Command::Unlock => {
+                if a.locked_at.is_none() {
+                    self.status = Some(Status::Error(t.t("status.not_locked").to_string()));
+                    return Vec::new();
+                }
+                Popup::TextForm(TextForm {
+                    account_id,
+                    purpose: TextPurpose::UnlockReason,
+                    input: Input::default(),
+                    error: None,
+                })
+            }
+            Command::RevokeLink => {
+                let selected = detail.links.get(self.account.selected_link);
+                match selected {
+                    Some(l) if matches!(l.state, LinkState::Active { .. }) => Popup::Confirm {
+                        job: Job::Revoke {
+                            account_id,
+                            token_id: l.id,
+                        },
+                        lines: vec![t.f(
+                            "confirm.revoke",
+                            &[
+                                ("purpose", t.t(super::view::words::purpose_key(l.purpose))),
+                                (
+                                    "created",
+                                    &super::view::words::local_time(self, l.created_at),
+                                ),
+                            ],
+                        )],
+                    },
+                    _ => {
+                        self.status =
+                            Some(Status::Error(t.t("status.pick_active_link").to_string()));
+                        self.focus = Pane::Links;
+                        return Vec::new();
+                    }
+                }
+            }
+            Command::AddNote => Popup::TextForm(TextForm {
+                account_id,
+                purpose: TextPurpose::Note,
+                input: Input::default(),
+                error: None,
+            }),
+            Command::Reveal => Popup::RevealChoice {
+                account_id,
+                selected: 0,
+            },
+            _ => return Vec::new(),
+        };
+        self.popup = Some(popup);
+        Vec::new()
+    }
+
+    pub(super) fn on_popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        // Ctrl-C leaves from anywhere; letters inside popups are text or choices.
+        if self.keymap.lookup(&key, true) == Some(Command::Quit) {
+            self.quit = true;
+            return Vec::new();
+        }
+        let Some(popup) = self.popup.take() else {
+            return Vec::new();
+        };
+        let (kept, effects) = self.popup_key(popup, key);
+        if self.popup.is_none() {
+            self.popup = kept;
+        }
+        effects
+    }
+
+    /// Returns the popup to keep (None closes it) and the effects.
+    fn popup_key(&mut self, popup: Popup, key: KeyEvent) -> (Option<Popup>, Vec<Effect>) {
+        let code = key.code;
+        match popup {
+            Popup::Help { scroll } => match code {
+                KeyCode::Up | KeyCode::Char('k') => (
+                    Some(Popup::Help {
+                        scroll: scroll.saturating_sub(1),
+                    }),
+                    vec![],
+                ),
+                KeyCode::Down | KeyCode::Char('j') => {
+                    (Some(Popup::Help { scroll: scroll + 1 }), vec![])
+                }
+                KeyCode::PageDown => (
+                    Some(Popup::Help {
+                        scroll: scroll + 10,
+                    }),
+                    vec![],
+                ),
+                KeyCode::PageUp => (
+                    Some(Popup::Help {
+                        scroll: scroll.saturating_sub(10),
+                    }),
+                    vec![],
+                ),
+                _ => (None, vec![]),
+            },
+            Popup::Confirm { job, lines } => match code {
+                KeyCode::Enter | KeyCode::Char('y' | 'k' | 'j') => (None, self.run_job(job)),
+                KeyCode::Esc | KeyCode::Char('n' | 'e') => {
+                    self.status = Some(Status::Info(self.texts.t("status.cancelled").to_string()));
+                    (None, vec![])
+                }
+                _ => (Some(Popup::Confirm { job, lines }), vec![]),
+            },
+            Popup::Secret { .. } | Popup::Error { .. } => match code {
+                KeyCode::Enter | KeyCode::Esc | KeyCode::Char(' ') => (None, vec![]),
+                _ => (Some(popup), vec![]),
+            },
+            Popup::RevealChoice {
+                account_id,
+                selected,
+            } => {
+                let pick = match code {
+                    KeyCode::Up => {
+                        return (
+                            Some(Popup::RevealChoice {
+                                account_id,
+                                selected: selected.saturating_sub(1),
+                            }),
+                            vec![],
+                        );
+                    }
+                    KeyCode::Down => {
+                        let selected = (selected + 1).min(REVEAL_FIELDS.len() - 1);
+                        return (
+                            Some(Popup::RevealChoice {
+                                account_id,
+                                selected,
+                            }),
+                            vec![],
+                        );
+                    }
+                    KeyCode::Enter => Some(selected),
+                    KeyCode::Esc => return (None, vec![]),
+                    KeyCode::Char(c) => REVEAL_FIELDS.iter().position(|f| {
+                        self.texts
+                            .t(super::popup::reveal_field_key(*f))
+                            .to_lowercase()
+                            .starts_with(c)
+                    }),
+                    _ => None,
+                };
+                match pick {
+                    Some(i) => (
+                        None,
+                        self.run_job(Job::Reveal {
+                            account_id,
+                            field: REVEAL_FIELDS[i],
+                        }),
+                    ),
+                    None => (
+                        Some(Popup::RevealChoice {
+                            account_id,
+                            selected,
+                        }),
+                        vec![],
+                    ),
+                }
+            }
+            Popup::PinForm(form) => self.pin_form_key(form, key),
+            Popup::EmailForm(form) => self.email_form_key(form, key),
+            Popup::TextForm(form) => self.text_form_key(form, key),
+        }
+    }
+
+    fn pin_form_key(&mut self, mut form: PinForm, key: KeyEvent) -> (Option<Popup>, Vec<Effect>) {
+        match key.code {
+            KeyCode::Esc => return (None, vec![]),
+            KeyCode::Up | KeyCode::BackTab => form.on_second = false,
+            KeyCode::Down | KeyCode::Tab => form.on_second = true,
+            KeyCode::Enter if !form.on_second => form.on_second = true,
+            KeyCode::Enter => {
+                if form.first.value().is_empty() {
+                    form.error = Some(self.texts.t("pin_form.empty").to_string());
+                    form.on_second = false;
+                } else if form.first.value() != form.second.value() {
+                    form.error = Some(self.texts.t("pin_form.differ").to_string());
+                    form.second.reset();
+                } else {
+                    let job = Job::SetPin {
+                        account_id: form.account_id,
+                        first: Zeroizing::new(form.first.value().to_string()),
+                        second: Zeroizing::new(form.second.value().to_string()),
+                    };
+                    let name = self
+                        .detail()
+                        .map(|d| super::view::words::safe(&d.account.full_name))
+                        .unwrap_or_default();
+                    let lines = vec![
+                        self.texts
+                            .f(&format!("confirm.set_{}", form.kind), &[("name", &name)]),
+                        self.texts.t("confirm.links_die").to_string(),
+                    ];
+                    return (Some(Popup::Confirm { job, lines }), vec![]);
+                }
+            }
+            _ => {
+                let field = if form.on_second {
+                    &mut form.second
+                } else {
+                    &mut form.first
+                };
+                field.handle_event(&Event::Key(key));
+                form.error = None;
+            }
+        }
+        (Some(Popup::PinForm(form)), vec![])
+    }
+
+    fn email_form_key(
+        &mut self,
+        mut form: EmailForm,
+        key: KeyEvent,
+    ) -> (Option<Popup>, Vec<Effect>) {
+        let choose = |form: &mut EmailForm, step: i64| {
+            let at = form
+                .check
+                .and_then(|c| IDENTITY_CHECKS.iter().position(|x| *x == c));
+            let next = match at {
+                None => 0,
+                Some(i) => (i as i64 + step).rem_euclid(IDENTITY_CHECKS.len() as i64) as usize,
+            };
+            form.check = Some(IDENTITY_CHECKS[next]);
+        };
+        match key.code {
+            KeyCode::Esc => return (None, vec![]),
+            KeyCode::Tab | KeyCode::Down => form.field = form.field.next(),
+            KeyCode::BackTab | KeyCode::Up => form.field = form.field.previous(),
+            KeyCode::Right | KeyCode::Char(' ') if form.field == EmailField::Check => {
+                choose(&mut form, 1)
+            }
+            KeyCode::Left if form.field == EmailField::Check => choose(&mut form, -1),
+            KeyCode::Char(c @ '1'..='3') if form.field == EmailField::Check => {
+                form.check = Some(IDENTITY_CHECKS[c as usize - '1' as usize]);
+            }
+            KeyCode::Enter if form.field != EmailField::Note => form.field = form.field.next(),
+            KeyCode::Enter => {
+                let email = form.email.value().trim().to_string();
+                let note = form.note.value().trim().to_string();
+                form.error = if !crate::domain::normalize::is_plausible_email(&email) {
+                    form.field = EmailField::Email;
+                    Some(self.texts.t("email_form.bad_email").to_string())
+                } else if form.check.is_none() {
+                    form.field = EmailField::Check;
+                    Some(self.texts.t("email_form.pick_check").to_string())
+                } else if form.check == Some(IdentityCheck::Other) && note.is_empty() {
+                    Some(self.texts.t("email_form.note_needed").to_string())
+                } else {
+                    None
+                };
+                if form.error.is_none() {
+                    let checked = form.check.unwrap_or(IdentityCheck::Other);
+                    let lines = vec![
+                        self.texts.f(
+                            "confirm.change_email",
+                            &[("to", &super::view::words::safe(&email))],
+                        ),
+                        self.texts.t("confirm.old_links_die").to_string(),
+                    ];
+                    let job = Job::ChangeEmail {
+                        account_id: form.account_id,
+                        email,
+                        checked,
+                        note: (!note.is_empty()).then_some(note),
+                    };
+                    return (Some(Popup::Confirm { job, lines }), vec![]);
+                }
+            }
+            _ => {
+                let field = match form.field {
+                    EmailField::Email => &mut form.email,
+                    EmailField::Note => &mut form.note,
+                    EmailField::Check => return (Some(Popup::EmailForm(form)), vec![]),
+                };
+                field.handle_event(&Event::Key(key));
+                form.error = None;
+            }
+        }
+        (Some(Popup::EmailForm(form)), vec![])
+    }
+
+    fn text_form_key(&mut self, mut form: TextForm, key: KeyEvent) -> (Option<Popup>, Vec<Effect>) {
+        match key.code {
+            KeyCode::Esc => return (None, vec![]),
+            KeyCode::Enter => {
+                let text = form.input.value().trim().to_string();
+                if text.is_empty() {
+                    form.error = Some(self.texts.t("text_form.empty").to_string());
+                    return (Some(Popup::TextForm(form)), vec![]);
+                }
+                let account_id = form.account_id;
+                return match form.purpose {
+                    TextPurpose::Note => {
+                        let lines = vec![
+                            self.texts.t("confirm.add_note").to_string(),
+                            super::view::words::safe(&text),
+                        ];
+                        let job = Job::AddNote { account_id, text };
+                        (Some(Popup::Confirm { job, lines }), vec![])
+                    }
+                    TextPurpose::UnlockReason => {
+                        let lines = vec![self.texts.t("confirm.unlock").to_string()];
+                        let job = Job::Unlock {
+                            account_id,
+                            reason: text,
+                        };
+                        (Some(Popup::Confirm { job, lines }), vec![])
+                    }
+                };
+            }
+            _ => {
+                form.input.handle_event(&Event::Key(key));
+                form.error = None;
+            }
+        }
+        (Some(Popup::TextForm(form)), vec![])
+    }
+}

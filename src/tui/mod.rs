@@ -1,0 +1,181 @@
+//! The console: four panes for a busy desk (search, verify, links, act),
+//! drawn with ratatui, driven by keys, calling the service layer only.
+//! State and `update` live in `app`; drawing in `view`; slow work in
+//! `runner`; the terminal's care in `terminal`.
+
+pub mod action;
+pub mod app;
+mod app_actions;
+pub mod i18n;
+pub mod keymap;
+pub mod popup;
+pub mod runner;
+pub mod terminal;
+pub mod view;
+
+#[cfg(test)]
+mod app_tests;
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod screen_tests;
+
+use crate::config::{AuthMode, Paths};
+use crate::service::{Services, Staff};
+use action::Action;
+use app::{App, OrgInfo, Session};
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+/// Everything the console needs to start.
+pub struct ConsoleStart {
+    pub services: Services,
+    pub staff: Staff,
+    pub paths: Paths,
+    pub lang: crate::config::Language,
+}
+
+/// The header's database label, without user or password.
+pub fn database_label(url: &str) -> String {
+    let (scheme, rest) = url
+        .split_once("://")
+        .or_else(|| url.split_once(':'))
+        .unwrap_or(("", url));
+    let kind = match scheme {
+        "sqlite" => "SQLite",
+        "postgres" | "postgresql" => "PostgreSQL",
+        "mysql" | "mariadb" => "MariaDB",
+        _ => "database",
+    };
+    if kind == "SQLite" {
+        let path = rest.split('?').next().unwrap_or(rest);
+        let file = std::path::Path::new(path)
+            .file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_else(|| path.to_string());
+        return format!("{kind} {file}");
+    }
+    let host_db = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    format!("{kind} {}", host_db.split('?').next().unwrap_or(host_db))
+}
+
+/// The app for a staff member, before the terminal is involved.
+pub fn build_app(
+    services: &Services,
+    staff: &Staff,
+    lang: crate::config::Language,
+    size: (u16, u16),
+) -> anyhow::Result<App> {
+    let config = &services.config;
+    let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg)?;
+    let orgs = config
+        .orgs
+        .iter()
+        .filter(|o| staff.can_see(o.slug.as_str()))
+        .map(|o| OrgInfo {
+            slug: o.slug.as_str().to_string(),
+            name: o.name.clone(),
+            uses_cards: o.uses_cards(),
+            credential_kind: match o.credential.kind() {
+                crate::domain::policy::CredentialKind::Pin => "pin",
+                crate::domain::policy::CredentialKind::Password => "password",
+            },
+        })
+        .collect();
+    let session = Session {
+        staff_name: staff.name.clone(),
+        orgs,
+        database: String::new(),
+        password_login: config.auth.mode == AuthMode::Password,
+        time_zone: config.mail.time_zone.clone(),
+        idle_lock_ms: config.security.idle_lock_minutes as i64 * 60_000,
+    };
+    Ok(App::new(
+        i18n::Texts::new(lang),
+        keymap,
+        view::theme::Theme::from_env(),
+        session,
+        services.now(),
+        size,
+    ))
+}
+
+/// Runs the console until staff quit. The terminal is restored however it ends.
+pub async fn run(start: ConsoleStart) -> anyhow::Result<Option<String>> {
+    let ConsoleStart {
+        services,
+        staff,
+        paths,
+        lang,
+    } = start;
+    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let mut app = build_app(&services, &staff, lang, size)?;
+    app.session.database = database_label(&paths.database_url);
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let runner = runner::Runner::new(services.clone(), staff, app.texts.clone(), tx);
+    let (stop_mail, stop_rx) = watch::channel(false);
+    match crate::mail::Mailer::from_services(&services, &paths.mail_folder) {
+        Ok(mailer) => runner.spawn_mailer(mailer, stop_rx),
+        Err(e) => {
+            app.status = Some(app::Status::Error(
+                app.texts.f("status.mail_off", &[("why", &e)]),
+            ));
+        }
+    }
+
+    let mut guard = terminal::TerminalGuard::take_over()?;
+    let mut events = EventStream::new();
+    let idle = (app.session.idle_lock_ms > 0)
+        .then(|| Duration::from_millis(app.session.idle_lock_ms as u64));
+    let mut last_input = Instant::now();
+    let result = loop {
+        if app.dirty {
+            app.dirty = false;
+            if let Err(e) = guard.terminal.draw(|f| view::render(&app, f)) {
+                break Err(e.into());
+            }
+        }
+        if app.quit {
+            break Ok(());
+        }
+        let tick = app.tick_interval_ms().map(Duration::from_millis);
+        let idle_at = idle.map(|d| last_input + d);
+        let action = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => {
+                    if matches!(event, Event::Key(_) | Event::Mouse(_) | Event::Paste(_)) {
+                        last_input = Instant::now();
+                    }
+                    match event {
+                        Event::Key(k) => Action::Key(k),
+                        Event::Mouse(m) => Action::Mouse(m),
+                        Event::Paste(p) => Action::Paste(p),
+                        Event::Resize(w, h) => Action::Resize(w, h),
+                        _ => continue,
+                    }
+                }
+                Some(Err(e)) => break Err(e.into()),
+                None => break Ok(()),
+            },
+            Some(action) = rx.recv() => action,
+            _ = tokio::time::sleep(tick.unwrap_or(Duration::ZERO)), if tick.is_some() => Action::Tick,
+            _ = sleep_until_opt(idle_at), if idle_at.is_some() && app.lock.is_none() => Action::IdleTimeout,
+        };
+        app.now_ms = services.now();
+        for effect in app.update(action) {
+            runner.start(effect);
+        }
+    };
+    let _ = stop_mail.send(true);
+    drop(guard);
+    result.map(|()| app.exit_message.take())
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,306 @@
+//! Runs the app's effects against the services in background tasks and
+//! sends each result back as an `Action`; the screen never waits. Also the
+//! console's own mail worker, woken when an action queues mail.
+
+use super::action::{Action, Effect, Job, JobOutput, VerifyOutcome};
+use super::app::SEARCH_LIMIT;
+use super::i18n::Texts;
+use super::view::words::format_local;
+use crate::service::{NewCredential, ServiceError, Services, Staff};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc, watch};
+use zeroize::Zeroizing;
+
+/// How often the mailer looks for due retries when nothing wakes it.
+const MAIL_POLL: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct Runner {
+    services: Services,
+    staff: Arc<Staff>,
+    texts: Arc<Texts>,
+    actions: mpsc::UnboundedSender<Action>,
+    mail_wake: Arc<Notify>,
+}
+
+impl Runner {
+    pub fn new(
+        services: Services,
+        staff: Staff,
+        texts: Texts,
+        actions: mpsc::UnboundedSender<Action>,
+    ) -> Runner {
+        Runner {
+            services,
+            staff: Arc::new(staff),
+            texts: Arc::new(texts),
+            actions,
+            mail_wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Words for a failed service call, in the console's language.
+    pub fn describe(texts: &Texts, time_zone: &str, e: &ServiceError) -> String {
+        match e {
+            ServiceError::NotFound(_) => texts.t("error.not_found").to_string(),
+            ServiceError::Forbidden(_) => texts.t("error.forbidden").to_string(),
+            ServiceError::Refused(detail) => format!("{}: {detail}", texts.t("error.refused")),
+            ServiceError::BadInput(detail) => format!("{}: {detail}", texts.t("error.bad_input")),
+            ServiceError::Store(detail) => format!("{}: {detail}", texts.t("error.database")),
+            ServiceError::RateLimited {
+                limit,
+                next_allowed_at,
+            } => texts.f(
+                "error.rate_limited",
+                &[
+                    ("limit", &limit.to_string()),
+                    ("at", &format_local(texts.lang, time_zone, *next_allowed_at)),
+                ],
+            ),
+            ServiceError::Policy(refusal) => {
+                use crate::domain::policy::PolicyRefusal as P;
+                let key = format!("policy.{}", refusal.code());
+                match refusal {
+                    P::PinLength { expected, got } => texts.f(
+                        &key,
+                        &[
+                            ("expected", &expected.to_string()),
+                            ("got", &got.to_string()),
+                        ],
+                    ),
+                    P::PasswordTooShort { min } => texts.f(&key, &[("min", &min.to_string())]),
+                    P::PasswordTooLong { max } => texts.f(&key, &[("max", &max.to_string())]),
+                    _ => texts.t(&key).to_string(),
+                }
+            }
+        }
+    }
+
+    fn fail(&self, e: ServiceError) -> String {
+        Runner::describe(&self.texts, &self.services.config.mail.time_zone, &e)
+    }
+
+    /// Starts one effect in the background.
+    pub fn start(&self, effect: Effect) {
+        match effect {
+            Effect::WakeMailer => self.mail_wake.notify_one(),
+            Effect::Search { request, query } => self.spawn(
+                move |r| async move {
+                    let result = r
+                        .services
+                        .search(&r.staff, &query, SEARCH_LIMIT)
+                        .await
+                        .map_err(|e| r.fail(e));
+                    Action::SearchFinished { request, result }
+                },
+                move |message| Action::SearchFinished {
+                    request,
+                    result: Err(message),
+                },
+            ),
+            Effect::LoadDetail {
+                request,
+                account_id,
+                audited,
+            } => self.spawn(
+                move |r| async move {
+                    let result = if audited {
+                        r.services.account_detail(&r.staff, account_id).await
+                    } else {
+                        r.services.reread_account_detail(&r.staff, account_id).await
+                    };
+                    Action::DetailLoaded {
+                        request,
+                        result: result.map(Box::new).map_err(|e| r.fail(e)),
+                    }
+                },
+                move |message| Action::DetailLoaded {
+                    request,
+                    result: Err(message),
+                },
+            ),
+            Effect::Verify {
+                request,
+                org,
+                card,
+                email,
+            } => self.spawn(
+                move |r| async move {
+                    let result = r.verify(org, card, email).await.map_err(|e| r.fail(e));
+                    Action::VerifyFinished { request, result }
+                },
+                move |message| Action::VerifyFinished {
+                    request,
+                    result: Err(message),
+                },
+            ),
+            Effect::Run { request, job } => self.spawn(
+                move |r| async move {
+                    let result = r.run_job(job).await.map_err(|e| r.fail(e));
+                    Action::JobFinished { request, result }
+                },
+                move |message| Action::JobFinished {
+                    request,
+                    result: Err(message),
+                },
+            ),
+            Effect::CheckStaffPassword { password } => self.spawn(
+                move |r| async move {
+                    match r.services.identify_password(&r.staff.login, password).await {
+                        Ok(s) if s.id == r.staff.id => Action::UnlockChecked {
+                            ok: true,
+                            message: None,
+                        },
+                        Ok(_) => Action::UnlockChecked {
+                            ok: false,
+                            message: None,
+                        },
+                        Err(e) => Action::UnlockChecked {
+                            ok: false,
+                            message: Some(r.fail(e)),
+                        },
+                    }
+                },
+                |message| Action::UnlockChecked {
+                    ok: false,
+                    message: Some(message),
+                },
+            ),
+        }
+    }
+
+    /// Runs `work` in a task; if it panics, `on_panic` reports it instead,
+    /// so a spinner never turns forever.
+    fn spawn<W, F>(&self, work: W, on_panic: impl FnOnce(String) -> Action + Send + 'static)
+    where
+        W: FnOnce(Runner) -> F,
+        F: std::future::Future<Output = Action> + Send + 'static,
+    {
+        let future = work(self.clone());
+        let actions = self.actions.clone();
+        let internal = self.texts.t("error.internal").to_string();
+        tokio::spawn(async move {
+            let action = match tokio::spawn(future).await {
+                Ok(action) => action,
+                Err(e) => {
+                    tracing::error!("console task failed: {e}");
+                    on_panic(internal)
+                }
+            };
+            let _ = actions.send(action);
+        });
+    }
+
+    /// Verifies in the given organisation, or in each the staff member
+    /// sees until one knows the card or email.
+    async fn verify(
+        &self,
+        org: Option<String>,
+        card: Option<String>,
+        email: String,
+    ) -> Result<VerifyOutcome, ServiceError> {
+        let orgs: Vec<String> = match org {
+            Some(o) => vec![o],
+            None => self
+                .services
+                .config
+                .orgs
+                .iter()
+                .filter(|o| self.staff.can_see(o.slug.as_str()))
+                .filter(|o| card.is_none() || o.uses_cards())
+                .map(|o| o.slug.as_str().to_string())
+                .collect(),
+        };
+        let mut first = None;
+        for org in orgs {
+            let verdict = self
+                .services
+                .verify(&self.staff, &org, card.as_deref(), &email)
+                .await?;
+            let found = verdict.account_id.is_some();
+            let outcome = VerifyOutcome { org, verdict };
+            if found {
+                return Ok(outcome);
+            }
+            first.get_or_insert(outcome);
+        }
+        first.ok_or_else(|| ServiceError::NotFound("no organisation to check in".into()))
+    }
+
+    async fn run_job(&self, job: Job) -> Result<JobOutput, ServiceError> {
+        let s = &self.services;
+        let staff = &*self.staff;
+        Ok(match job {
+            Job::SendLink {
+                account_id,
+                purpose,
+            } => JobOutput::LinkSent(s.send_link(staff, account_id, purpose).await?),
+            Job::SetPin {
+                account_id,
+                first,
+                second,
+            } => {
+                s.set_credential(staff, account_id, NewCredential::Typed { first, second })
+                    .await?;
+                JobOutput::CredentialSet
+            }
+            Job::GeneratePin { account_id } => match s
+                .set_credential(staff, account_id, NewCredential::Generate)
+                .await?
+            {
+                Some(secret) => JobOutput::Generated(secret),
+                None => JobOutput::CredentialSet,
+            },
+            Job::ChangeEmail {
+                account_id,
+                email,
+                checked,
+                note,
+            } => {
+                s.change_email(staff, account_id, &email, checked, note.as_deref())
+                    .await?;
+                JobOutput::EmailChanged
+            }
+            Job::Unlock { account_id, reason } => {
+                s.unlock(staff, account_id, &reason).await?;
+                JobOutput::Unlocked
+            }
+            Job::Revoke { token_id, .. } => {
+                s.revoke_link(staff, token_id).await?;
+                JobOutput::Revoked
+            }
+            Job::AddNote { account_id, text } => {
+                s.add_note(staff, account_id, &text).await?;
+                JobOutput::NoteAdded
+            }
+            Job::Reveal { account_id, field } => JobOutput::Revealed {
+                field,
+                value: Zeroizing::new(s.reveal(staff, account_id, field).await?),
+            },
+        })
+    }
+
+    /// Delivers queued mail while the console runs, and says when it did
+    /// something so the links pane can show it.
+    pub fn spawn_mailer(&self, mailer: crate::mail::Mailer, mut stop: watch::Receiver<bool>) {
+        let actions = self.actions.clone();
+        let wake = self.mail_wake.clone();
+        tokio::spawn(async move {
+            loop {
+                match mailer.deliver_due(100).await {
+                    Ok(report) if report != crate::mail::DeliveryReport::default() => {
+                        let _ = actions.send(Action::MailProgressed);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("console mailer: {e:#}"),
+                }
+                tokio::select! {
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(MAIL_POLL) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        });
+    }
+}
