@@ -2,6 +2,7 @@
 //! database sizes (SQLite), beside a Koha-style `LIKE '%q%'` scan on the
 //! same file in the same run. Prints a Markdown report.
 
+pub mod console;
 pub mod mail;
 
 use crate::cli::args::BenchArgs;
@@ -17,7 +18,7 @@ use std::fmt::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 [[org]]
 slug = "kirjasto"
 name = "Bench Library"
@@ -37,11 +38,11 @@ const LIKE_SAMPLES: usize = 15;
 const LIMIT: usize = 20;
 
 /// One query kind's sample queries.
-struct Kind {
-    name: &'static str,
+pub(crate) struct Kind {
+    pub(crate) name: &'static str,
     /// Selective: few hits, so the LIKE baseline must scan everything.
-    selective: bool,
-    queries: Vec<String>,
+    pub(crate) selective: bool,
+    pub(crate) queries: Vec<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -158,14 +159,14 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("avain-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
 
 /// Opens (or builds) the database of `size` generated accounts.
-async fn prepare(dir: &std::path::Path, size: u64) -> anyhow::Result<(Services, Staff, Vec<Kind>)> {
+pub(crate) async fn prepare(dir: &std::path::Path, size: u64) -> anyhow::Result<(Services, Staff, Vec<Kind>)> {
     let file = dir.join(format!("bench-{size}.db"));
     let store = Store::open(&crate::config::sqlite_url(&file)).await?;
     let services = Services::new(

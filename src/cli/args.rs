@@ -303,6 +303,24 @@ pub enum BenchCommand {
     Search(BenchArgs),
     /// Bulk invitations queued, and delivery to an SMTP server.
     Mail(MailBenchArgs),
+    /// Console cold start and keystroke-to-results time.
+    Console(ConsoleBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleBenchArgs {
+    /// Accounts in the benchmark database.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub size: u64,
+    /// Queries typed, key by key.
+    #[arg(long, default_value_t = 400)]
+    pub queries: usize,
+    /// Folder for the benchmark database (shared with `bench search`).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Write the results as Markdown to this file as well.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
