@@ -22,7 +22,17 @@ impl Tmux {
             env!("CARGO_BIN_EXE_avain")
         );
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), &command])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                &command,
+            ])
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
@@ -30,17 +40,26 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().unwrap();
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Sends text literally, or a named key ("Enter", "Tab", "C-c").
     fn keys(&self, keys: &str) {
-        Command::new("tmux").args(["send-keys", "-t", &self.session, keys]).status().unwrap();
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, keys])
+            .status()
+            .unwrap();
     }
 
     fn text(&self, text: &str) {
-        Command::new("tmux").args(["send-keys", "-l", "-t", &self.session, text]).status().unwrap();
+        Command::new("tmux")
+            .args(["send-keys", "-l", "-t", &self.session, text])
+            .status()
+            .unwrap();
     }
 
     /// Waits until the screen shows every one of `wanted`; returns the screen.
@@ -61,12 +80,17 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
     }
 }
 
 fn tmux_available() -> bool {
-    let found = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         if std::env::var("AVAIN_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") {
             panic!("AVAIN_TEST_REQUIRE_ALL=1 but tmux is not installed");
@@ -83,7 +107,11 @@ fn demo_data() -> tempfile::TempDir {
         .env("AVAIN_DATA_DIR", dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     dir
 }
 
@@ -118,13 +146,19 @@ fn find_verify_send_a_link_and_see_it_active() {
     t.keys("s");
     t.wait_for(&["Confirm", "Send a new Reset link"]);
     t.keys("Enter");
-    let screen = t.wait_for(&["Reset · ACTIVE, expires in", "Reset link sent to", "mail sent"]);
+    let screen = t.wait_for(&[
+        "Reset · ACTIVE, expires in",
+        "Reset link sent to",
+        "mail sent",
+    ]);
     assert!(screen.contains("Demo Admin ·"), "{screen}");
 
     // Quit: the process ends cleanly and the terminal is back.
     t.keys("q");
     t.wait_for(&["EXITED=0"]);
-    let mails = std::fs::read_dir(data.path().join("demo/mail")).unwrap().count();
+    let mails = std::fs::read_dir(data.path().join("demo/mail"))
+        .unwrap()
+        .count();
     assert!(mails > 0, "the link's mail was written");
 }
 
@@ -172,9 +206,75 @@ fn no_configuration_gives_advice_not_a_stack_trace() {
         empty.path().display(),
         env!("CARGO_BIN_EXE_avain")
     );
-    Command::new("tmux").args(["new-session", "-d", "-s", &session, "-x", "120", "-y", "10", &command]).status().unwrap();
+    Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "120",
+            "-y",
+            "10",
+            &command,
+        ])
+        .status()
+        .unwrap();
     let t = Tmux { session };
     let screen = t.wait_for(&["EXITED=2"]);
-    assert!(screen.contains("avain demo") && screen.contains("avain init"), "{screen}");
-    assert!(!screen.contains("panicked") && !screen.contains("backtrace"), "{screen}");
+    assert!(
+        screen.contains("avain demo") && screen.contains("avain init"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("panicked") && !screen.contains("backtrace"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back() {
+    if !tmux_available() {
+        return;
+    }
+    let data = demo_data();
+    let session = format!("avain-e2e-panic-{}", std::process::id());
+    let command = format!(
+        "env RUST_BACKTRACE=0 AVAIN_TEST_PANIC_AFTER_FRAME=1 AVAIN_DATA_DIR='{}' '{}' --demo; echo EXITED=$? STTY=$(stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'); sleep 30",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_avain")
+    );
+    Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &command,
+        ])
+        .status()
+        .unwrap();
+    let t = Tmux { session };
+    let screen = t.wait_for(&["EXITED=101 STTY="]);
+    assert!(
+        screen.contains("panic requested"),
+        "the panic message is readable:\n{screen}"
+    );
+    assert!(
+        screen.contains("EXITED=101 STTY=icanon"),
+        "raw mode was left on:\n{screen}"
+    );
+    let alternate = Command::new("tmux")
+        .args(["display-message", "-p", "-t", &t.session, "#{alternate_on}"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&alternate.stdout).trim(),
+        "0",
+        "still on the alternate screen"
+    );
 }

@@ -139,18 +139,30 @@ impl std::io::Write for LogBuffer {
     }
 }
 
+/// Every log line of this test binary, from a global subscriber: a
+/// thread-scoped one can miss events when other tests' threads settle the
+/// callsite cache first.
+fn captured_logs() -> LogBuffer {
+    static LOGS: std::sync::OnceLock<LogBuffer> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = LogBuffer::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        logs
+    })
+    .clone()
+}
+
 #[tokio::test]
 async fn a_link_mail_arrives_with_link_language_headers_and_expiry() {
     if !smtp_available() {
         return;
     }
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = captured_logs();
     on_every_backend(async |h: &Harness| {
         let mut peer = SmtpPeer::new();
         peer.start();

@@ -166,7 +166,10 @@ pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 }
 
 /// Opens (or builds) the database of `size` generated accounts.
-pub(crate) async fn prepare(dir: &std::path::Path, size: u64) -> anyhow::Result<(Services, Staff, Vec<Kind>)> {
+pub(crate) async fn prepare(
+    dir: &std::path::Path,
+    size: u64,
+) -> anyhow::Result<(Services, Staff, Vec<Kind>)> {
     let file = dir.join(format!("bench-{size}.db"));
     let store = Store::open(&crate::config::sqlite_url(&file)).await?;
     let services = Services::new(

@@ -103,9 +103,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         Command::Bench(args::BenchCommand::Search(args)) => {
             crate::bench::run(args).await.map_err(CliError::from)
         }
-        Command::Bench(args::BenchCommand::Console(args)) => {
-            crate::bench::console::run(args).await.map_err(CliError::from)
-        }
+        Command::Bench(args::BenchCommand::Console(args)) => crate::bench::console::run(args)
+            .await
+            .map_err(CliError::from),
         Command::Bench(args::BenchCommand::Mail(args)) => {
             crate::bench::mail::run(args).await.map_err(CliError::from)
         }

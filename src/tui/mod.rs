@@ -136,6 +136,11 @@ pub async fn run(start: ConsoleStart) -> anyhow::Result<Option<String>> {
             if let Err(e) = guard.terminal.draw(|f| view::render(&app, f)) {
                 break Err(e.into());
             }
+            // Lets the end-to-end test prove the panic hook restores the terminal.
+            #[cfg(debug_assertions)]
+            if std::env::var_os("AVAIN_TEST_PANIC_AFTER_FRAME").is_some() {
+                panic!("panic requested by AVAIN_TEST_PANIC_AFTER_FRAME");
+            }
         }
         if app.quit {
             break Ok(());

@@ -214,3 +214,21 @@ fn footer_follows_the_keymap() {
         "{footer}"
     );
 }
+
+#[test]
+fn no_color_means_no_colour_and_focus_still_shows() {
+    let app = fixtures::busy_desk(Language::En, (100, 30));
+    assert!(!app.theme.color);
+    let terminal = draw(&app);
+    let buffer = terminal.backend().buffer();
+    for cell in buffer.content() {
+        assert_eq!(
+            (cell.fg, cell.bg),
+            (ratatui::style::Color::Reset, ratatui::style::Color::Reset)
+        );
+    }
+    // The focused pane (Links) has the double border and the marker.
+    let text = screen_text(&app);
+    assert!(text.contains("╔ ▶ 3 Links"), "{text}");
+    assert!(text.contains("┌ 1 Search"), "{text}");
+}
