@@ -248,8 +248,12 @@ impl App {
                 self.dirty = true;
                 match result {
                     Ok(rows) => {
+                        // A refresh keeps the row staff had picked.
+                        let picked = self.search.results.get(self.search.selected).map(|r| r.id);
+                        self.search.selected = picked
+                            .and_then(|id| rows.iter().position(|r| r.id == id))
+                            .unwrap_or(0);
                         self.search.results = rows;
-                        self.search.selected = 0;
                         self.search.error = None;
                     }
                     Err(e) => self.search.error = Some(e),
@@ -674,6 +678,8 @@ impl App {
         if let Some(id) = self.detail().map(|d| d.account.id) {
             effects.push(self.load_detail(id, false));
         }
+        // Badges in the results (locked, link) may have changed.
+        effects.extend(self.start_search());
         effects
     }
 
@@ -700,6 +706,7 @@ impl App {
             JobOutput::Generated(value) => {
                 self.popup = Some(Popup::Secret {
                     title_key: "secret.generated",
+                    note_key: "secret.once",
                     value,
                 });
                 t.t("status.credential_set").to_string()
@@ -712,6 +719,7 @@ impl App {
             JobOutput::Revealed { field, value } => {
                 self.popup = Some(Popup::Secret {
                     title_key: super::popup::reveal_field_key(field),
+                    note_key: "reveal.audited",
                     value,
                 });
                 t.t("status.revealed").to_string()

@@ -455,3 +455,41 @@ fn mouse_clicks_pick_panes_and_rows() {
     click(&mut app, 60, 2 + 3);
     assert_eq!(app.account.selected_link, 1);
 }
+
+#[test]
+fn after_an_action_the_results_are_read_again_keeping_the_pick() {
+    let mut app = fixtures::busy_desk(Language::En, (100, 30));
+    app.search.selected = 1;
+    key(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "called");
+    key(&mut app, KeyCode::Enter);
+    let request = match &key(&mut app, KeyCode::Enter)[..] {
+        [
+            Effect::Run {
+                request,
+                job: Job::AddNote { .. },
+            },
+        ] => *request,
+        other => panic!("{other:?}"),
+    };
+    let effects = app.update(Action::JobFinished {
+        request,
+        result: Ok(JobOutput::NoteAdded),
+    });
+    let search = effects.iter().find_map(|e| match e {
+        Effect::Search { request, query } => Some((*request, query.clone())),
+        _ => None,
+    });
+    let (request, query) = search.expect("the search runs again");
+    assert_eq!(query, "virta");
+    let mut rows = fixtures::results();
+    rows.swap(0, 1);
+    app.update(Action::SearchFinished {
+        request,
+        result: Ok(rows),
+    });
+    assert_eq!(
+        app.search.results[app.search.selected].id, 2,
+        "the same account stays picked"
+    );
+}

@@ -27,6 +27,8 @@ pub enum Popup {
     /// A generated PIN/password or a revealed value, shown once.
     Secret {
         title_key: &'static str,
+        /// What to do with it: tell the patron, or that the reveal is recorded.
+        note_key: &'static str,
         value: Zeroizing<String>,
     },
     Error {

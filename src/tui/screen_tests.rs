@@ -107,6 +107,7 @@ fn states(lang: Language, size: (u16, u16)) -> Vec<(&'static str, App)> {
         "secret",
         with(Popup::Secret {
             title_key: "secret.generated",
+            note_key: "secret.once",
             value: Zeroizing::new("4827".into()),
         }),
     ));

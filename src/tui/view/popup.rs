@@ -144,11 +144,15 @@ pub fn render(app: &App, popup: &Popup, frame: &mut Frame, size: Rect) {
             ];
             boxed(app, frame, size, t.t("error.title"), lines, width, 8);
         }
-        Popup::Secret { title_key, value } => {
+        Popup::Secret {
+            title_key,
+            note_key,
+            value,
+        } => {
             let lines = vec![
                 Line::styled(format!("  {}  ", safe(value)), theme.title(true)),
                 Line::raw(""),
-                Line::styled(t.t("secret.once").to_string(), theme.warn()),
+                Line::styled(t.t(note_key).to_string(), theme.warn()),
                 Line::styled(t.t("popup.close").to_string(), theme.dim()),
             ];
             boxed(app, frame, size, t.t(title_key), lines, width, 8);
