@@ -79,11 +79,20 @@ pub enum Command {
     Outbox(OutboxCommand),
     /// Queue set-password invitations for every account awaiting first login.
     Invite(InviteArgs),
+    /// Serve the patron pages (forgot PIN, first login, mailed links) and send mail.
+    Serve(ServeArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Measure search and mail speed on generated accounts.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default: [web] listen, else 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Args)]

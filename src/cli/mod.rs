@@ -109,6 +109,17 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         Command::Bench(args::BenchCommand::Mail(args)) => {
             crate::bench::mail::run(args).await.map_err(CliError::from)
         }
+        Command::Serve(args) => {
+            let (services, paths) = open(overrides).await?;
+            let listen = args
+                .listen
+                .clone()
+                .or_else(|| services.config.web.listen.clone())
+                .unwrap_or_else(|| crate::web::DEFAULT_LISTEN.to_string());
+            crate::web::serve(services, &paths.mail_folder, &listen)
+                .await
+                .map_err(CliError::from)
+        }
         Command::Redeem(args) => {
             let (services, paths) = open(overrides).await?;
             patron::redeem(cli, &services, args).await?;

@@ -30,11 +30,26 @@ pub struct Config {
     pub ui: UiConfig,
     #[serde(default)]
     pub mail: MailConfig,
+    #[serde(default)]
+    pub web: WebConfig,
     #[serde(default, rename = "org")]
     pub orgs: Vec<OrgConfig>,
     /// Console key overrides: command name = "key" or ["key", …].
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub keys: std::collections::BTreeMap<String, crate::tui::keymap::KeySpec>,
+}
+
+/// `avain serve`: the patron pages.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// Address to listen on; default 127.0.0.1:8080 (`--listen` overrides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Behind a reverse proxy on the same host: take the client address
+    /// from the last X-Forwarded-For entry (for rate limits and the log).
+    #[serde(default)]
+    pub behind_proxy: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]

@@ -28,7 +28,7 @@ pub use account_view::{
     PreviousEmailView, RevealField,
 };
 pub use audit_trail::{AuditRow, AuditVerification};
-pub use credentials::{LinkProblem, NewCredential, RedeemOutcome};
+pub use credentials::{LinkInfo, LinkProblem, NewCredential, RedeemOutcome};
 pub use error::{ServiceError, ServiceResult};
 pub use invitations::{InviteReport, InviteStats};
 pub use links::SentLink;

@@ -1,0 +1,483 @@
+//! The patron pages through the real router (no sockets): headers, CSRF,
+//! the neutral answer, rate limits, both flows from request to a used
+//! link, and fifty submissions of one link at once. On every configured
+//! database.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{Harness, id_of, on_every_backend, seed};
+use std::time::Duration;
+use tower::ServiceExt;
+use zeroize::Zeroizing;
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    /// The CSRF cookie and form value of a form page.
+    fn csrf(&self) -> (String, String) {
+        let cookie = self.headers[axum::http::header::SET_COOKIE]
+            .to_str()
+            .unwrap();
+        let value = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_string();
+        let start = self.body.find("name=\"csrf\" value=\"").expect("a form") + 19;
+        let field = self.body[start..start + self.body[start..].find('"').unwrap()].to_string();
+        assert_eq!(value, field, "the cookie and the form carry the same value");
+        (format!("avain_csrf={value}"), field)
+    }
+}
+
+async fn call(app: &Router, request: Request<Body>) -> Page {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Page {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+async fn get(app: &Router, uri: &str) -> Page {
+    call(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+fn encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let v: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn post(app: &Router, uri: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+    let request = Request::post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(Body::from(encode(fields)))
+        .unwrap();
+    call(app, request).await
+}
+
+fn app(h: &Harness) -> Router {
+    avain::web::router(avain::web::WebState::new(h.services.clone()))
+}
+
+/// Waits for the background request to issue a link; returns its token.
+async fn token_for(h: &Harness, account: i64) -> String {
+    for _ in 0..200 {
+        let detail = h
+            .services
+            .reread_account_detail(&h.admin, account)
+            .await
+            .unwrap();
+        if let Some(mail) = detail.links.first().and_then(|l| l.mails.first()) {
+            let message = h
+                .services
+                .outbox_message(&h.admin, mail.id, true)
+                .await
+                .unwrap();
+            let link = message.link.expect("the link is kept until sent");
+            return link.rsplit('/').next().unwrap().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{}: no link was issued", h.backend);
+}
+
+/// Lets the background request finish, for tests that expect no link.
+async fn settle(h: &Harness, account: i64) -> avain::service::AccountDetail {
+    for _ in 0..200 {
+        let detail = h
+            .services
+            .reread_account_detail(&h.admin, account)
+            .await
+            .unwrap();
+        if !detail.attempts.is_empty() {
+            return detail;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{}: the attempt was not recorded", h.backend);
+}
+
+#[tokio::test]
+async fn pages_carry_strict_headers_and_forms_need_their_csrf_value() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let app = app(h);
+        let front = get(&app, "/?lang=en").await;
+        assert_eq!(front.status, StatusCode::OK);
+        assert!(front.body.contains("Test Library") && front.body.contains("/request/kaupunki"));
+        for (name, value) in [
+            ("referrer-policy", "no-referrer"),
+            ("cache-control", "no-store"),
+            ("x-frame-options", "DENY"),
+        ] {
+            assert_eq!(front.headers[name], value, "{name}");
+        }
+        assert!(
+            front.headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'none'")
+        );
+        let form = get(&app, "/request/kirjasto?lang=en").await;
+        let cookie = form.headers["set-cookie"].to_str().unwrap();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let (cookie, csrf) = form.csrf();
+        let fields = [
+            ("card", "2900100001"),
+            ("email", "aino.virtanen@example.fi"),
+        ];
+        let missing = post(
+            &app,
+            "/request/kirjasto",
+            "",
+            &[("csrf", &csrf), fields[0], fields[1]],
+        )
+        .await;
+        assert_eq!(missing.status, StatusCode::FORBIDDEN);
+        let wrong = post(
+            &app,
+            "/request/kirjasto",
+            &cookie,
+            &[("csrf", "forged"), fields[0], fields[1]],
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            get(&app, "/link/not-a-token").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(get(&app, "/nowhere").await.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn forgot_pin_mails_a_link_that_sets_the_pin_once() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let app = app(h);
+        let mikko = id_of(h, "2900100002").await;
+        let form = get(&app, "/request/kirjasto?lang=en").await;
+        assert!(
+            form.body.contains("<label for=\"card\">")
+                && form.body.contains("<label for=\"email\">")
+        );
+        let (cookie, csrf) = form.csrf();
+        // Exactly as stored (letter case too): accepted.
+        let sent = post(
+            &app,
+            "/request/kirjasto?lang=en",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("card", "2900100002"),
+                ("email", "Mikko.Lehtonen@Example.fi"),
+            ],
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::OK);
+        assert!(sent.body.contains("If the details match our records"));
+        let token = token_for(h, mikko).await;
+
+        let page = get(&app, &format!("/link/{token}?lang=en")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Test Library") && page.body.contains("Exactly 4 digits"));
+        assert!(
+            !page.body.contains(&format!("href=\"/link/{token}")),
+            "no link to the token page itself"
+        );
+        let (cookie, csrf) = page.csrf();
+        let uri = format!("/link/{token}?lang=en");
+        let weak = post(
+            &app,
+            &uri,
+            &cookie,
+            &[("csrf", &csrf), ("first", "1234"), ("second", "1234")],
+        )
+        .await;
+        assert!(
+            weak.body.contains("Not saved") && weak.body.contains("too easy"),
+            "{}",
+            weak.body
+        );
+        let letters = post(
+            &app,
+            &uri,
+            &cookie,
+            &[("csrf", &csrf), ("first", "12a4"), ("second", "12a4")],
+        )
+        .await;
+        assert!(letters.body.contains("only digits"), "{}", letters.body);
+        let done = post(
+            &app,
+            &uri,
+            &cookie,
+            &[("csrf", &csrf), ("first", "4831"), ("second", "4831")],
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::OK);
+        assert!(done.body.contains("link it again with the new PIN") && done.body.contains("Haka"));
+        let again = post(
+            &app,
+            &uri,
+            &cookie,
+            &[("csrf", &csrf), ("first", "5927"), ("second", "5927")],
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::GONE);
+        assert!(again.body.contains("already been used"));
+
+        let detail = h
+            .services
+            .reread_account_detail(&h.admin, mikko)
+            .await
+            .unwrap();
+        assert_eq!(detail.links[0].state.code(), "used");
+        assert!(
+            !detail.account.legacy_credential,
+            "the legacy flag is cleared"
+        );
+        let ok = h
+            .services
+            .test_credential(&h.admin, mikko, Zeroizing::new("4831".into()))
+            .await
+            .unwrap();
+        assert!(ok, "the new PIN verifies");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_miss_gets_the_same_answer_and_no_link() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let app = app(h);
+        let aino = id_of(h, "2900100001").await;
+        let (cookie, csrf) = get(&app, "/request/kirjasto").await.csrf();
+        let hit = post(
+            &app,
+            "/request/kirjasto",
+            &cookie,
+            &[("csrf", &csrf), ("card", "2900100001"), ("email", "aino.virtanen@example.fi")],
+        )
+        .await;
+        let miss = post(
+            &app,
+            "/request/kirjasto",
+            &cookie,
+            &[("csrf", &csrf), ("card", "2900100001"), ("email", "Aino.Virtanen@example.fi")],
+        )
+        .await;
+        let nobody = post(
+            &app,
+            "/request/kirjasto",
+            &cookie,
+            &[("csrf", &csrf), ("card", "2999999999"), ("email", "nobody@example.fi")],
+        )
+        .await;
+        assert_eq!((hit.status, miss.status, nobody.status), (StatusCode::OK, StatusCode::OK, StatusCode::OK));
+        assert_eq!(hit.body, miss.body, "a refusal reads like a success");
+        assert_eq!(hit.body, nobody.body);
+        token_for(h, aino).await;
+        // Wait for both attempts of Aino to be recorded; only one link exists.
+        for _ in 0..200 {
+            let d = settle(h, aino).await;
+            if d.attempts.len() == 2 {
+                assert_eq!(d.links.len(), 1);
+                assert!(d.attempts.iter().any(|a| !a.accepted && a.email_codes.contains(&"case_differs".to_string())));
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("{}: the refused attempt was not recorded", h.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn requests_are_limited_per_card_and_email() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let app = app(h);
+        let (cookie, csrf) = get(&app, "/request/kirjasto").await.csrf();
+        let mut statuses = Vec::new();
+        for i in 0..6 {
+            let email = format!("guess{i}@example.fi");
+            let page = post(
+                &app,
+                "/request/kirjasto",
+                &cookie,
+                &[("csrf", &csrf), ("card", "2900100003"), ("email", &email)],
+            )
+            .await;
+            statuses.push(page.status);
+        }
+        assert_eq!(statuses[..5], [StatusCode::OK; 5]);
+        assert_eq!(
+            statuses[5],
+            StatusCode::TOO_MANY_REQUESTS,
+            "the sixth try on one card in 15 minutes"
+        );
+        // Another card from the same client still works.
+        let other = post(
+            &app,
+            "/request/kirjasto",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("card", "2900100004"),
+                ("email", "x@example.fi"),
+            ],
+        )
+        .await;
+        assert_eq!(other.status, StatusCode::OK);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn first_login_sets_a_password_and_ends_the_wait() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let app = app(h);
+        let kaisa = id_of(h, "T1").await;
+        let form = get(&app, "/request/kaupunki?lang=en").await;
+        assert!(
+            !form.body.contains("for=\"card\""),
+            "an email-login organisation asks only the email"
+        );
+        let (cookie, csrf) = form.csrf();
+        let sent = post(
+            &app,
+            "/request/kaupunki?lang=en",
+            &cookie,
+            &[("csrf", &csrf), ("email", "kaisa.lindholm@example.fi")],
+        )
+        .await;
+        assert!(sent.body.contains("try another address"));
+        let token = token_for(h, kaisa).await;
+        let page = get(&app, &format!("/link/{token}?lang=en")).await;
+        assert!(
+            page.body.contains("Set a password") && page.body.contains("At least 10 characters")
+        );
+        let (cookie, csrf) = page.csrf();
+        let uri = format!("/link/{token}?lang=en");
+        let done = post(
+            &app,
+            &uri,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("first", "kissa-kala-9"),
+                ("second", "kissa-kala-9"),
+            ],
+        )
+        .await;
+        assert!(done.body.contains("Your password is set"), "{}", done.body);
+        let detail = h
+            .services
+            .reread_account_detail(&h.admin, kaisa)
+            .await
+            .unwrap();
+        assert!(!detail.account.must_set_credential);
+        assert_eq!(
+            detail.links[0].purpose,
+            avain::domain::link::LinkPurpose::FirstLogin
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn fifty_submissions_of_one_link_succeed_once() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let app = app(h);
+        let aino = id_of(h, "2900100001").await;
+        let sent = h
+            .services
+            .send_link(
+                &h.desk_library,
+                aino,
+                avain::domain::link::LinkPurpose::Reset,
+            )
+            .await
+            .unwrap();
+        let link = h
+            .services
+            .outbox_message(&h.desk_library, sent.outbox_id, true)
+            .await
+            .unwrap()
+            .link
+            .unwrap();
+        let token = link.rsplit('/').next().unwrap().to_string();
+        let (cookie, csrf) = get(&app, &format!("/link/{token}")).await.csrf();
+        let uri = format!("/link/{token}?lang=en");
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (app, uri, cookie, csrf) =
+                    (app.clone(), uri.clone(), cookie.clone(), csrf.clone());
+                tokio::spawn(async move {
+                    post(
+                        &app,
+                        &uri,
+                        &cookie,
+                        &[("csrf", &csrf), ("first", "4831"), ("second", "4831")],
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut done = 0;
+        let mut used = 0;
+        for task in tasks {
+            let page = task.await.unwrap();
+            if page.status == StatusCode::OK && page.body.contains("Your new PIN works now") {
+                done += 1;
+            } else if page.status == StatusCode::GONE && page.body.contains("already been used") {
+                used += 1;
+            } else {
+                panic!(
+                    "{}: unexpected answer {}: {}",
+                    h.backend, page.status, page.body
+                );
+            }
+        }
+        assert_eq!((done, used), (1, 49), "{}", h.backend);
+    })
+    .await;
+}
