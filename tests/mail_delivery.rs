@@ -9,114 +9,13 @@ mod common;
 
 use avain::domain::link::LinkPurpose;
 use avain::mail::{Mailer, Transport};
+use common::smtp::{SmtpPeer, smtp_available};
 use common::*;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
 const TIMEOUT: Duration = Duration::from_secs(2);
-
-/// A running (or stopped) test SMTP server.
-struct SmtpPeer {
-    port: u16,
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-fn smtp_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("AVAIN_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") {
-            panic!("AVAIN_TEST_REQUIRE_ALL=1 but python3 with aiosmtpd is not installed");
-        }
-        eprintln!("note: python3 with aiosmtpd is not installed: skipping this SMTP test");
-    }
-    ok
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl SmtpPeer {
-    fn new() -> Self {
-        SmtpPeer {
-            port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            child: None,
-        }
-    }
-
-    fn start(&mut self) {
-        let _ = std::fs::remove_file(self.dir.path().join("ready"));
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
-        self.child = Some(
-            Command::new("python3")
-                .arg(script)
-                .arg(self.port.to_string())
-                .arg(self.dir.path())
-                .spawn()
-                .expect("python3 starts"),
-        );
-        for _ in 0..200 {
-            if self.dir.path().join("ready").exists()
-                && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
-            {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        panic!("the test SMTP server did not start");
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn mode(&self, mode: &str) {
-        std::fs::write(self.dir.path().join("mode"), mode).unwrap();
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    fn messages(&self) -> Vec<(String, Vec<u8>)> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        files.sort();
-        files
-            .into_iter()
-            .map(|p| {
-                (
-                    std::fs::read_to_string(p.with_extension("rcpt")).unwrap(),
-                    std::fs::read(p).unwrap(),
-                )
-            })
-            .collect()
-    }
-}
-
-impl Drop for SmtpPeer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 fn mailer(h: &Harness, url: &str) -> Mailer {
     Mailer::new(

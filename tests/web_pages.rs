@@ -481,3 +481,57 @@ async fn fifty_submissions_of_one_link_succeed_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn dead_links_say_why_without_account_data() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let app = app(h);
+        let aino = id_of(h, "2900100001").await;
+        let send = async || {
+            let sent = h
+                .services
+                .send_link(
+                    &h.desk_library,
+                    aino,
+                    avain::domain::link::LinkPurpose::Reset,
+                )
+                .await
+                .unwrap();
+            let link = h
+                .services
+                .outbox_message(&h.desk_library, sent.outbox_id, true)
+                .await
+                .unwrap()
+                .link
+                .unwrap();
+            (sent.token_id, link.rsplit('/').next().unwrap().to_string())
+        };
+        let (_, old) = send().await;
+        let (_, newer) = send().await;
+        let revoked = get(&app, &format!("/link/{old}?lang=en")).await;
+        assert_eq!(revoked.status, StatusCode::GONE);
+        assert!(
+            revoked.body.contains("a newer link was sent"),
+            "{}",
+            revoked.body
+        );
+        assert!(!revoked.body.contains("Aino") && !revoked.body.contains("example.fi"));
+        assert!(
+            revoked.body.contains("/request/kirjasto?lang=en"),
+            "it says where to ask again"
+        );
+        h.clock.advance_ms(13 * 3_600_000);
+        let expired = get(&app, &format!("/link/{newer}?lang=en")).await;
+        assert_eq!(expired.status, StatusCode::GONE);
+        assert!(expired.body.contains("has expired"), "{}", expired.body);
+        let unknown = get(
+            &app,
+            "/link/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA?lang=en",
+        )
+        .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert!(unknown.body.contains("not valid"));
+    })
+    .await;
+}

@@ -28,6 +28,17 @@ pub async fn dispatch(cli: &Cli, s: &Services, staff: &Staff, command: &Command)
         Command::Pin(PinCommand::Set { account, generate }) => {
             set_pin(cli, s, staff, account, *generate).await
         }
+        Command::Pin(PinCommand::Test { account }) => {
+            let id = s.resolve_account(staff, account).await?.id;
+            let secret = super::secret_input::read_one("PIN or password to test: ")?;
+            if s.test_credential(staff, id, secret).await? {
+                done(cli, "it matches the stored PIN/password")
+            } else {
+                Err(CliError::refused(
+                    "it does not match the stored PIN/password",
+                ))
+            }
+        }
         Command::Email(EmailCommand::Set {
             account,
             new_email,

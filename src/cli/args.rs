@@ -192,6 +192,9 @@ pub enum PinCommand {
         #[arg(long)]
         generate: bool,
     },
+    /// Check a PIN/password the patron says (read from the terminal or
+    /// stdin) against the stored one; exit 0 if it matches, 1 if not.
+    Test { account: String },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

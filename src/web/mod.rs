@@ -75,6 +75,15 @@ impl WebState {
     }
 }
 
+/// `?lang=xx` to keep a language the patron picked on the next page.
+fn lang_query(query: &HashMap<String, String>) -> String {
+    query
+        .get("lang")
+        .and_then(|l| Language::from_locale(l))
+        .map(|l| format!("?lang={}", l.code()))
+        .unwrap_or_default()
+}
+
 /// The router with every page and the security headers.
 pub fn router(state: Shared) -> Router {
     let behind_proxy = BehindProxy(state.services.config.web.behind_proxy);
@@ -145,8 +154,9 @@ async fn front(State(state): State<Shared>, Query(q): Query<HashMap<String, Stri
             "web.first_login_title"
         };
         items.push_str(&format!(
-            "<li><a href=\"/request/{slug}\">{name}: {title}</a></li>",
+            "<li><a href=\"/request/{slug}{lang}\">{name}: {title}</a></li>",
             slug = e(org.slug.as_str()),
+            lang = lang_query(&q),
             name = e(&org.name),
             title = e(t.t(title))
         ));
@@ -159,6 +169,7 @@ fn request_page(
     state: &WebState,
     t: &Texts,
     org: &crate::config::OrgConfig,
+    lang: &str,
     error: Option<&str>,
 ) -> Response {
     let csrf = guard::new_csrf();
@@ -183,7 +194,7 @@ fn request_page(
         body.push_str(&paragraph(err, "error"));
     }
     body.push_str(&form(
-        &format!("/request/{}", org.slug.as_str()),
+        &format!("/request/{}{lang}", org.slug.as_str()),
         &csrf,
         &fields,
         t.t("web.send"),
@@ -204,7 +215,7 @@ async fn request_form(
         return not_found(State(state.clone())).await;
     };
     let t = state.texts(Some(&slug), &q);
-    request_page(&state, &t, org, None)
+    request_page(&state, &t, org, &lang_query(&q), None)
 }
 
 fn too_many(t: &Texts) -> Response {
@@ -279,7 +290,7 @@ async fn request_submit(
     html(StatusCode::OK, layout(&t, t.t("web.sent_title"), &body))
 }
 
-fn dead_link(state: &WebState, t: &Texts, problem: LinkProblem) -> Response {
+fn dead_link(state: &WebState, t: &Texts, lang: &str, problem: LinkProblem) -> Response {
     let text = match problem {
         LinkProblem::Unknown => "web.dead_unknown",
         LinkProblem::Expired => "web.dead_expired",
@@ -291,7 +302,7 @@ fn dead_link(state: &WebState, t: &Texts, problem: LinkProblem) -> Response {
     body.push_str("<ul>");
     for org in &state.services.config.orgs {
         body.push_str(&format!(
-            "<li><a href=\"/request/{}\">{}</a></li>",
+            "<li><a href=\"/request/{}{lang}\">{}</a></li>",
             e(org.slug.as_str()),
             e(&org.name)
         ));
@@ -309,6 +320,7 @@ fn link_page(
     state: &WebState,
     t: &Texts,
     token: &str,
+    lang: &str,
     info: &crate::service::LinkInfo,
     error: Option<&str>,
 ) -> Response {
@@ -353,7 +365,7 @@ fn link_page(
         )
     );
     body.push_str(&form(
-        &format!("/link/{token}"),
+        &format!("/link/{token}{lang}"),
         &csrf,
         &fields,
         t.t("web.save"),
@@ -370,9 +382,9 @@ async fn link_form(
     match state.services.inspect_link(&token).await {
         Ok(Ok(info)) => {
             let t = state.texts(Some(&info.org), &q);
-            link_page(&state, &t, &token, &info, None)
+            link_page(&state, &t, &token, &lang_query(&q), &info, None)
         }
-        Ok(Err(problem)) => dead_link(&state, &state.texts(None, &q), problem),
+        Ok(Err(problem)) => dead_link(&state, &state.texts(None, &q), &lang_query(&q), problem),
         Err(err) => server_error(&state, &q, err),
     }
 }
@@ -404,7 +416,9 @@ async fn link_submit(
 ) -> Response {
     let info = match state.services.inspect_link(&token).await {
         Ok(Ok(info)) => info,
-        Ok(Err(problem)) => return dead_link(&state, &state.texts(None, &q), problem),
+        Ok(Err(problem)) => {
+            return dead_link(&state, &state.texts(None, &q), &lang_query(&q), problem);
+        }
         Err(err) => return server_error(&state, &q, err),
     };
     let t = state.texts(Some(&info.org), &q);
@@ -436,14 +450,14 @@ async fn link_submit(
                 layout(&t, t.t("web.done_title"), &paragraph(t.t(text), "note")),
             )
         }
-        Ok(Err(problem)) => dead_link(&state, &t, problem),
+        Ok(Err(problem)) => dead_link(&state, &t, &lang_query(&q), problem),
         Err(crate::service::ServiceError::Policy(refusal)) => {
             let reason = crate::tui::runner::Runner::describe(
                 &t,
                 &state.services.config.mail.time_zone,
                 &crate::service::ServiceError::Policy(refusal),
             );
-            link_page(&state, &t, &token, &info, Some(&reason))
+            link_page(&state, &t, &token, &lang_query(&q), &info, Some(&reason))
         }
         Err(err) => server_error(&state, &q, err),
     }

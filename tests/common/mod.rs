@@ -10,6 +10,8 @@ use avain::service::{NewStaffMember, Role, Services, Staff};
 use avain::store::Store;
 use std::sync::Arc;
 
+pub mod smtp;
+
 pub const CONFIG: &str = r#"
 [[org]]
 slug = "kirjasto"
