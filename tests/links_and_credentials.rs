@@ -15,30 +15,13 @@ fn z(s: &str) -> Zeroizing<String> {
     Zeroizing::new(s.to_string())
 }
 
-/// Sends a link and returns (token id, token text from the sealed mail).
-async fn send(h: &Harness, account: i64, purpose: LinkPurpose) -> (i64, String) {
-    let sent = h
-        .services
-        .send_link(&h.desk_library, account, purpose)
-        .await
-        .unwrap();
-    let mail = h
-        .services
-        .outbox_message(&h.desk_library, sent.outbox_id, true)
-        .await
-        .unwrap();
-    let link = mail.link.expect("the link is kept until sent");
-    assert!(link.starts_with("http://127.0.0.1:8080/link/"), "{link}");
-    (sent.token_id, link.rsplit('/').next().unwrap().to_string())
-}
-
 #[tokio::test]
 async fn a_link_works_until_one_second_before_expiry_and_not_after() {
     on_every_backend(async |h: &Harness| {
         seed(h).await;
         let aino = id_of(h, "2900100001").await;
         // 12 h lifetime for staff-sent links.
-        let (_, token) = send(h, aino, LinkPurpose::Reset).await;
+        let (_, token) = send_link(h, aino, LinkPurpose::Reset).await;
         h.clock.advance_ms(12 * 3_600_000 + 1_000);
         let late = h
             .services
@@ -53,7 +36,7 @@ async fn a_link_works_until_one_second_before_expiry_and_not_after() {
         );
 
         h.clock.set_ms(T0 + 3_600_000 * 2);
-        let (_, token) = send(h, aino, LinkPurpose::Reset).await;
+        let (_, token) = send_link(h, aino, LinkPurpose::Reset).await;
         h.clock.advance_ms(12 * 3_600_000 - 1_000);
         let in_time = h
             .services
@@ -89,8 +72,8 @@ async fn a_new_link_supersedes_the_old_one_and_its_unsent_mail() {
     on_every_backend(async |h: &Harness| {
         seed(h).await;
         let aino = id_of(h, "2900100001").await;
-        let (first_id, first) = send(h, aino, LinkPurpose::Reset).await;
-        let (second_id, _) = send(h, aino, LinkPurpose::Reset).await;
+        let (first_id, first) = send_link(h, aino, LinkPurpose::Reset).await;
+        let (second_id, _) = send_link(h, aino, LinkPurpose::Reset).await;
         let links = h.services.links(&h.desk_library, aino).await.unwrap();
         let old = links.iter().find(|l| l.id == first_id).unwrap();
         assert!(
@@ -130,7 +113,7 @@ async fn changing_the_email_kills_links_sent_to_the_old_address() {
     on_every_backend(async |h: &Harness| {
         seed(h).await;
         let aino = id_of(h, "2900100001").await;
-        let (_, token) = send(h, aino, LinkPurpose::Reset).await;
+        let (_, token) = send_link(h, aino, LinkPurpose::Reset).await;
         let err = h
             .services
             .change_email(
@@ -369,7 +352,7 @@ async fn dead_links_count_towards_a_lock_and_unlock_clears_it() {
     on_every_backend(async |h: &Harness| {
         seed(h).await;
         let aino = id_of(h, "2900100001").await;
-        let (_, token) = send(h, aino, LinkPurpose::Reset).await;
+        let (_, token) = send_link(h, aino, LinkPurpose::Reset).await;
         h.services
             .redeem(&token, z("4831"), z("4831"), None)
             .await
@@ -489,7 +472,7 @@ async fn fifty_concurrent_redeems_of_one_link_succeed_exactly_once() {
     on_every_backend(async |h: &Harness| {
         seed(h).await;
         let aino = id_of(h, "2900100001").await;
-        let (_, token) = send(h, aino, LinkPurpose::Reset).await;
+        let (_, token) = send_link(h, aino, LinkPurpose::Reset).await;
         let mut tasks = Vec::new();
         for i in 0..50 {
             let s = h.services.clone();

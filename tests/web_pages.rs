@@ -5,10 +5,11 @@
 
 mod common;
 
+use avain::domain::link::LinkPurpose;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{Harness, id_of, on_every_backend, seed};
+use common::{Harness, id_of, on_every_backend, seed, send_link};
 use std::time::Duration;
 use tower::ServiceExt;
 use zeroize::Zeroizing;
@@ -414,10 +415,7 @@ async fn first_login_sets_a_password_and_ends_the_wait() {
             .await
             .unwrap();
         assert!(!detail.account.must_set_credential);
-        assert_eq!(
-            detail.links[0].purpose,
-            avain::domain::link::LinkPurpose::FirstLogin
-        );
+        assert_eq!(detail.links[0].purpose, LinkPurpose::FirstLogin);
     })
     .await;
 }
@@ -428,23 +426,7 @@ async fn fifty_submissions_of_one_link_succeed_once() {
         seed(h).await;
         let app = app(h);
         let aino = id_of(h, "2900100001").await;
-        let sent = h
-            .services
-            .send_link(
-                &h.desk_library,
-                aino,
-                avain::domain::link::LinkPurpose::Reset,
-            )
-            .await
-            .unwrap();
-        let link = h
-            .services
-            .outbox_message(&h.desk_library, sent.outbox_id, true)
-            .await
-            .unwrap()
-            .link
-            .unwrap();
-        let token = link.rsplit('/').next().unwrap().to_string();
+        let (_, token) = send_link(h, aino, LinkPurpose::Reset).await;
         let (cookie, csrf) = get(&app, &format!("/link/{token}")).await.csrf();
         let uri = format!("/link/{token}?lang=en");
         let tasks: Vec<_> = (0..50)
@@ -488,27 +470,8 @@ async fn dead_links_say_why_without_account_data() {
         seed(h).await;
         let app = app(h);
         let aino = id_of(h, "2900100001").await;
-        let send = async || {
-            let sent = h
-                .services
-                .send_link(
-                    &h.desk_library,
-                    aino,
-                    avain::domain::link::LinkPurpose::Reset,
-                )
-                .await
-                .unwrap();
-            let link = h
-                .services
-                .outbox_message(&h.desk_library, sent.outbox_id, true)
-                .await
-                .unwrap()
-                .link
-                .unwrap();
-            (sent.token_id, link.rsplit('/').next().unwrap().to_string())
-        };
-        let (_, old) = send().await;
-        let (_, newer) = send().await;
+        let (_, old) = send_link(h, aino, LinkPurpose::Reset).await;
+        let (_, newer) = send_link(h, aino, LinkPurpose::Reset).await;
         let revoked = get(&app, &format!("/link/{old}?lang=en")).await;
         assert_eq!(revoked.status, StatusCode::GONE);
         assert!(

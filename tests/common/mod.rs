@@ -251,3 +251,25 @@ pub async fn id_of(h: &Harness, ident: &str) -> i64 {
         .unwrap()
         .id
 }
+
+/// Sends a link as desk staff and returns (token id, token text from the
+/// sealed mail, which keeps the link until it is sent).
+pub async fn send_link(
+    h: &Harness,
+    account: i64,
+    purpose: avain::domain::link::LinkPurpose,
+) -> (i64, String) {
+    let sent = h
+        .services
+        .send_link(&h.desk_library, account, purpose)
+        .await
+        .unwrap();
+    let mail = h
+        .services
+        .outbox_message(&h.desk_library, sent.outbox_id, true)
+        .await
+        .unwrap();
+    let link = mail.link.expect("the link is kept until sent");
+    assert!(link.starts_with("http://127.0.0.1:8080/link/"), "{link}");
+    (sent.token_id, link.rsplit('/').next().unwrap().to_string())
+}
