@@ -570,3 +570,16 @@ fn init_staff_audit_migrate_and_completions() {
     assert_eq!(completions.code, 0);
     assert!(completions.stdout.contains("avain") && completions.stdout.contains("verify"));
 }
+
+#[test]
+fn the_console_without_a_terminal_points_to_the_subcommands() {
+    let data = tempfile::tempdir().unwrap();
+    let run = avain(data.path(), &["--demo"], None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("needs a terminal") && run.stderr.contains("avain --help"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+}
