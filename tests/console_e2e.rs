@@ -14,13 +14,19 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// The demo console in English under `term`.
     fn start(name: &str, data: &Path, term: &str, width: u16, height: u16) -> Tmux {
-        let session = format!("avain-e2e-{name}-{}", std::process::id());
         let command = format!(
             "env TERM={term} AVAIN_DATA_DIR='{}' NO_COLOR= '{}' --demo --lang en; echo EXITED=$?; sleep 60",
             data.display(),
             env!("CARGO_BIN_EXE_avain")
         );
+        Tmux::run(name, &command, width, height)
+    }
+
+    /// Any shell command in a detached session of `width`x`height`.
+    fn run(name: &str, command: &str, width: u16, height: u16) -> Tmux {
+        let session = format!("avain-e2e-{name}-{}", std::process::id());
         let status = Command::new("tmux")
             .args([
                 "new-session",
@@ -31,7 +37,7 @@ impl Tmux {
                 &width.to_string(),
                 "-y",
                 &height.to_string(),
-                &command,
+                command,
             ])
             .status()
             .expect("tmux runs");
@@ -200,27 +206,12 @@ fn no_configuration_gives_advice_not_a_stack_trace() {
         return;
     }
     let empty = tempfile::tempdir().unwrap();
-    let session = format!("avain-e2e-none-{}", std::process::id());
     let command = format!(
         "env AVAIN_DATA_DIR='{}' '{}'; echo EXITED=$?; sleep 30",
         empty.path().display(),
         env!("CARGO_BIN_EXE_avain")
     );
-    Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "120",
-            "-y",
-            "10",
-            &command,
-        ])
-        .status()
-        .unwrap();
-    let t = Tmux { session };
+    let t = Tmux::run("none", &command, 120, 10);
     let screen = t.wait_for(&["EXITED=2"]);
     assert!(
         screen.contains("avain demo") && screen.contains("avain init"),
@@ -238,27 +229,12 @@ fn a_panic_gives_the_terminal_back() {
         return;
     }
     let data = demo_data();
-    let session = format!("avain-e2e-panic-{}", std::process::id());
     let command = format!(
         "env RUST_BACKTRACE=0 AVAIN_TEST_PANIC_AFTER_FRAME=1 AVAIN_DATA_DIR='{}' '{}' --demo; echo EXITED=$? STTY=$(stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'); sleep 30",
         data.path().display(),
         env!("CARGO_BIN_EXE_avain")
     );
-    Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "120",
-            "-y",
-            "30",
-            &command,
-        ])
-        .status()
-        .unwrap();
-    let t = Tmux { session };
+    let t = Tmux::run("panic", &command, 120, 30);
     let screen = t.wait_for(&["EXITED=101 STTY="]);
     assert!(
         screen.contains("panic requested"),

@@ -5,20 +5,15 @@
 //! service layer, the results applied and drawn again. Frames go to a
 //! `TestBackend` (the cell diff is measured; the terminal's own write is not).
 
-use super::prepare;
+use super::{open_services, prepare};
 use crate::cli::args::ConsoleBenchArgs;
-use crate::clock::SystemClock;
-use crate::config::{Config, Language};
-use crate::secrets::Pepper;
-use crate::service::Services;
-use crate::store::Store;
+use crate::config::Language;
 use crate::tui::action::{Action, Effect};
 use crate::tui::app::SEARCH_LIMIT;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::fmt::Write;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const COLD_STARTS: usize = 15;
@@ -43,19 +38,12 @@ pub async fn run(args: &ConsoleBenchArgs) -> anyhow::Result<()> {
     let (services, staff, kinds) = prepare(&dir, args.size).await?;
     services.store.close().await?;
     let file = dir.join(format!("bench-{}.db", args.size));
-    let config_text = super::CONFIG;
 
     // Cold start, as `avain` does it after parsing its arguments.
     let mut starts = Vec::new();
     for _ in 0..COLD_STARTS {
         let begin = Instant::now();
-        let store = Store::open(&crate::config::sqlite_url(&file)).await?;
-        let services = Services::new(
-            Config::parse(config_text).map_err(anyhow::Error::msg)?,
-            store,
-            Pepper::generate("k1"),
-            Arc::new(SystemClock),
-        );
+        let services = open_services(&file).await?;
         let staff = services.identify_os_user(&staff.login).await?;
         let app = crate::tui::build_app(&services, &staff, Language::Fi, (100, 30))?;
         let mut terminal = Terminal::new(TestBackend::new(100, 30))?;
@@ -65,13 +53,7 @@ pub async fn run(args: &ConsoleBenchArgs) -> anyhow::Result<()> {
     }
 
     // Keystrokes: each query typed key by key.
-    let store = Store::open(&crate::config::sqlite_url(&file)).await?;
-    let services = Services::new(
-        Config::parse(config_text).map_err(anyhow::Error::msg)?,
-        store,
-        Pepper::generate("k1"),
-        Arc::new(SystemClock),
-    );
+    let services = open_services(&file).await?;
     let mut app = crate::tui::build_app(&services, &staff, Language::Fi, (140, 40))?;
     let mut terminal = Terminal::new(TestBackend::new(140, 40))?;
     let mut report = String::new();

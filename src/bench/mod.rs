@@ -165,19 +165,24 @@ pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
+/// Services on a benchmark database file, with the benchmark's config.
+pub(crate) async fn open_services(file: &std::path::Path) -> anyhow::Result<Services> {
+    let store = Store::open(&crate::config::sqlite_url(file)).await?;
+    Ok(Services::new(
+        Config::parse(CONFIG).map_err(anyhow::Error::msg)?,
+        store,
+        Pepper::generate("k1"),
+        Arc::new(SystemClock),
+    ))
+}
+
 /// Opens (or builds) the database of `size` generated accounts.
 pub(crate) async fn prepare(
     dir: &std::path::Path,
     size: u64,
 ) -> anyhow::Result<(Services, Staff, Vec<Kind>)> {
     let file = dir.join(format!("bench-{size}.db"));
-    let store = Store::open(&crate::config::sqlite_url(&file)).await?;
-    let services = Services::new(
-        Config::parse(CONFIG).map_err(anyhow::Error::msg)?,
-        store,
-        Pepper::generate("k1"),
-        Arc::new(SystemClock),
-    );
+    let services = open_services(&file).await?;
     let orgs: Vec<(String, bool)> = services
         .config
         .orgs
