@@ -141,24 +141,32 @@ mod tests {
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
-    /// Every `t("…")` / `f("…"` key written in the console's code exists.
+    /// Every key written in the console's and the pages' code exists.
     #[test]
     fn every_key_used_in_the_code_exists() {
         let en = flatten(source(Language::En)).unwrap();
         let mut missing = Vec::new();
         let mut used = 0;
-        for file in rust_files(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src/tui"
-        ))) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let files = rust_files(&root.join("src/tui"))
+            .into_iter()
+            .chain(rust_files(&root.join("src/web")));
+        for file in files {
             if file.ends_with("i18n.rs") {
                 continue;
             }
             let text = std::fs::read_to_string(&file).unwrap();
-            for pattern in [".t(\"", ".f(\"", "key: \"", "desc: \""] {
+            // The pages name their keys as plain "web.…" literals.
+            for (pattern, prefix) in [
+                (".t(\"", ""),
+                (".f(\"", ""),
+                ("key: \"", ""),
+                ("desc: \"", ""),
+                ("\"web.", "web."),
+            ] {
                 for (at, _) in text.match_indices(pattern) {
                     let rest = &text[at + pattern.len()..];
-                    let key = &rest[..rest.find('"').unwrap_or(0)];
+                    let key = &format!("{prefix}{}", &rest[..rest.find('"').unwrap_or(0)]);
                     if key.contains('.') && !key.contains(' ') {
                         used += 1;
                         if !en.contains_key(key) {

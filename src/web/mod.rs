@@ -218,26 +218,25 @@ async fn request_form(
     request_page(&state, &t, org, &lang_query(&q), None)
 }
 
-fn too_many(t: &Texts) -> Response {
+/// A page that only says what went wrong.
+fn message_page(t: &Texts, status: StatusCode, title_key: &str, text_key: &str) -> Response {
     html(
+        status,
+        layout(t, t.t(title_key), &paragraph(t.t(text_key), "error")),
+    )
+}
+
+fn too_many(t: &Texts) -> Response {
+    message_page(
+        t,
         StatusCode::TOO_MANY_REQUESTS,
-        layout(
-            t,
-            t.t("web.too_many_title"),
-            &paragraph(t.t("web.too_many_text"), "error"),
-        ),
+        "web.too_many_title",
+        "web.too_many_text",
     )
 }
 
 fn csrf_failed(t: &Texts) -> Response {
-    html(
-        StatusCode::FORBIDDEN,
-        layout(
-            t,
-            t.t("web.csrf_title"),
-            &paragraph(t.t("web.csrf_text"), "error"),
-        ),
-    )
+    message_page(t, StatusCode::FORBIDDEN, "web.csrf_title", "web.csrf_text")
 }
 
 async fn request_submit(
@@ -396,13 +395,11 @@ fn server_error(
 ) -> Response {
     tracing::error!("patron page: {err}");
     let t = state.texts(None, q);
-    html(
+    message_page(
+        &t,
         StatusCode::SERVICE_UNAVAILABLE,
-        layout(
-            &t,
-            t.t("web.too_many_title"),
-            &paragraph(t.t("web.too_many_text"), "error"),
-        ),
+        "web.unavailable_title",
+        "web.unavailable_text",
     )
 }
 
