@@ -448,6 +448,47 @@ fn bad_csv_and_bad_config_exit_2_and_change_nothing() {
     );
     assert_eq!(count(), before + 1);
 
+    // Asked to skip bad rows: the good row goes in, each bad one is listed
+    // with its line and column (a bad value, and a card of another account).
+    std::fs::write(
+        &bad,
+        "full_name,email,card_number,external_id\nBad,not-email,,X1\nA,a@example.fi,,X2\nC,c@example.fi,2900100001,X3\n",
+    )
+    .unwrap();
+    let skip = demo(
+        &[
+            "import",
+            "accounts",
+            bad.to_str().unwrap(),
+            "--org",
+            "kirjasto",
+            "--skip-bad-rows",
+        ],
+        data,
+        None,
+    );
+    assert_eq!(skip.code, 0, "{}", skip.stderr);
+    assert!(skip.stdout.contains("1 created"), "{}", skip.stdout);
+    assert!(skip.stderr.contains("2 row(s) skipped"), "{}", skip.stderr);
+    assert!(
+        skip.stderr.contains("line 2, column 2 (email)"),
+        "{}",
+        skip.stderr
+    );
+    assert!(
+        skip.stderr.contains("line 4, column 3 (card_number)")
+            && skip.stderr.contains("belongs to account"),
+        "{}",
+        skip.stderr
+    );
+    assert_eq!(count(), before + 2);
+    let c = demo(&["--json", "search", "c@example.fi"], data, None).json();
+    assert_eq!(
+        c.as_array().unwrap().len(),
+        0,
+        "the conflicting row stayed out"
+    );
+
     let config = data.join("bad.toml");
     std::fs::write(&config, "[[org]]\nslug = \"a\"\nname = \"A\"\ncredential = { kind = \"pin\", digits = 4 }\nlink_base_url = \"https://a.fi\"\nlinks_per_huor = 3\n").unwrap();
     let run = avain(

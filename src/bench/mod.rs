@@ -3,6 +3,7 @@
 //! same file in the same run. Prints a Markdown report.
 
 pub mod console;
+pub mod desk;
 pub mod mail;
 
 use crate::cli::args::BenchArgs;

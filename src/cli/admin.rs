@@ -230,13 +230,27 @@ pub async fn audit(cli: &Cli, s: &Services, me: &Staff, c: &AuditCommand) -> Cli
 }
 
 pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> CliResult {
-    let ImportCommand::Accounts { file, org, dry_run } = c;
+    let ImportCommand::Accounts {
+        file,
+        org,
+        dry_run,
+        skip_bad_rows,
+    } = c;
     let bytes =
         std::fs::read(file).map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?;
     let bar = super::output::Progress::new(cli.json, "rows");
     let progress = |done: u64, total: u64| bar.update(done, total);
     let result = s
-        .import_accounts(me, org, &bytes, *dry_run, &progress)
+        .import_accounts_with(
+            me,
+            org,
+            &bytes,
+            crate::service::import::ImportOptions {
+                dry_run: *dry_run,
+                skip_bad_rows: *skip_bad_rows,
+            },
+            &progress,
+        )
         .await?;
     bar.finish();
     match result {
@@ -255,6 +269,12 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
                     report.created,
                     report.updated
                 );
+                if !report.skipped.is_empty() {
+                    eprintln!("{} row(s) skipped:", report.skipped.len());
+                    for e in &report.skipped {
+                        eprintln!("  {}", safe(&e.to_string()));
+                    }
+                }
             }
             Ok(())
         }
@@ -307,6 +327,16 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
             }
         }
         OutboxCommand::Run { .. } => unreachable!("handled before dispatch"),
+        OutboxCommand::Retry => {
+            let count = s.retry_outbox_now(me).await?;
+            if cli.json {
+                json(&serde_json::json!({ "due_now": count }));
+            } else {
+                println!(
+                    "{count} waiting mail(s) are due now; `avain outbox run --once` sends them"
+                );
+            }
+        }
         OutboxCommand::Show { id, reveal } => {
             let m = s.outbox_message(me, *id, *reveal).await?;
             if cli.json {
@@ -333,4 +363,42 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
         }
     }
     Ok(())
+}
+
+/// `avain check`: exit 0 when everything holds, 1 with the findings.
+pub async fn check(cli: &Cli, s: &Services, me: &Staff) -> CliResult {
+    let report = s.check_database(me).await?;
+    if cli.json {
+        json(&report);
+    } else {
+        let c = &report.consistency;
+        if let Some(integrity) = &c.integrity_check {
+            println!("SQLite integrity check: {}", safe(integrity));
+        }
+        for (what, v) in [
+            ("links without their mail row", &c.links_without_mail),
+            ("mail rows naming a missing link", &c.mail_without_link),
+            (
+                "half-written credentials (account ids)",
+                &c.half_written_credentials,
+            ),
+        ] {
+            if v.count == 0 {
+                println!("{what}: none");
+            } else {
+                println!("{what}: {} (first ids {:?})", v.count, v.ids);
+            }
+        }
+        println!(
+            "audit chain: {} rows checked, {} problem(s)",
+            report.audit.rows_checked,
+            report.audit.problems.len()
+        );
+        println!("{}", if report.ok() { "ok" } else { "PROBLEMS FOUND" });
+    }
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(CliError::already_reported(1))
+    }
 }

@@ -71,6 +71,9 @@ pub enum Command {
     /// Read or verify the audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check the database after a crash or restore: integrity, links and
+    /// their mail, credentials, the audit chain (admin).
+    Check,
     /// Import data.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -301,6 +304,10 @@ pub enum ImportCommand {
         /// Check everything, change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Import the good rows and list the bad ones (default: a file with
+        /// any bad row imports nothing).
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
 }
 
@@ -317,6 +324,46 @@ pub enum BenchCommand {
     Mail(MailBenchArgs),
     /// Console cold start and keystroke-to-results time.
     Console(ConsoleBenchArgs),
+    /// Act like a busy desk on the configured database (one JSON line per
+    /// action); run many at once to load one database from many processes.
+    Desk(DeskBenchArgs),
+}
+
+/// A desk action `avain bench desk` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeskAction {
+    Link,
+    Pin,
+    Note,
+}
+
+impl DeskAction {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeskAction::Link => "link",
+            DeskAction::Pin => "pin",
+            DeskAction::Note => "note",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DeskBenchArgs {
+    /// Actions to take.
+    #[arg(long, default_value_t = 100)]
+    pub actions: usize,
+    /// Chooses accounts, actions and the PINs set (same seed, same run).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Only these actions (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<DeskAction>,
+    /// "K/N": act only on accounts whose id modulo N is K, each at most once.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Try to send queued mail after each action, as the console does.
+    #[arg(long)]
+    pub deliver: bool,
 }
 
 #[derive(Debug, Args)]
@@ -384,6 +431,8 @@ pub enum OutboxCommand {
         #[arg(long)]
         once: bool,
     },
+    /// Make mail waiting for a retry due now (after a mail server outage).
+    Retry,
     /// One mail; --reveal prints the link in it (audited).
     Show {
         id: i64,

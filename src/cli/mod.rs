@@ -109,6 +109,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         Command::Bench(args::BenchCommand::Mail(args)) => {
             crate::bench::mail::run(args).await.map_err(CliError::from)
         }
+        Command::Bench(args::BenchCommand::Desk(args)) => {
+            crate::bench::desk::run(cli, overrides, args).await
+        }
         Command::Serve(args) => {
             let (services, paths) = open(overrides).await?;
             let listen = args

@@ -8,6 +8,7 @@ mod account_changes;
 mod account_view;
 mod audit_trail;
 mod credentials;
+mod db_check;
 mod error;
 pub mod import;
 
@@ -29,6 +30,7 @@ pub use account_view::{
 };
 pub use audit_trail::{AuditRow, AuditVerification};
 pub use credentials::{LinkInfo, LinkProblem, NewCredential, RedeemOutcome};
+pub use db_check::DatabaseCheck;
 pub use error::{ServiceError, ServiceResult};
 pub use invitations::{InviteReport, InviteStats};
 pub use links::SentLink;

@@ -90,4 +90,22 @@ impl Services {
             })
             .collect())
     }
+
+    /// Makes mail waiting for a retry due now, after a mail server outage.
+    /// Audited; returns how many mails were waiting.
+    pub async fn retry_outbox_now(&self, staff: &Staff) -> ServiceResult<u64> {
+        let tx = self.store.begin_write().await?;
+        let count = outbox_rows::make_due(&tx, &staff.orgs, self.now()).await?;
+        self.audit_staff(
+            &tx,
+            staff,
+            "outbox.retry",
+            None,
+            None,
+            serde_json::json!({ "mails": count }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(count)
+    }
 }

@@ -196,6 +196,19 @@ pub async fn mark_sent(
         .map(|_| ())
 }
 
+/// Makes every queued mail of these organisations due at `now` (staff
+/// saying "the mail server is back"); returns how many were waiting.
+pub async fn make_due(tx: &Tx, orgs: &[String], now: i64) -> Result<u64, DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .filter(outbox::Column::Org.is_in(orgs.iter().cloned()))
+        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::NextAttemptAt.gt(now))
+        .exec(tx)
+        .await
+        .map(|r| r.rows_affected)
+}
+
 /// A transient failure: back to the queue until `next_at`.
 pub async fn mark_retry(tx: &Tx, id: i64, answer: &str, next_at: i64) -> Result<(), DbErr> {
     outbox::Entity::update_many()

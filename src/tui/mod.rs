@@ -18,6 +18,8 @@ mod app_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod screen_tests;
 
 use crate::config::{AuthMode, Paths};

@@ -148,12 +148,26 @@ fn small_screens_show_one_pane_or_ask_for_more_room() {
 
 #[test]
 fn no_size_panics() {
+    // Every size up to 30x10, where layouts break first, then a sample up
+    // to 130x45 and a few very large terminals.
+    let small = (1..=30).flat_map(|w| (1..=10).map(move |h| (w, h)));
+    let sampled = (1..=130)
+        .step_by(9)
+        .chain([2, 39, 40, 79, 80])
+        .flat_map(|w| {
+            (1..=45)
+                .step_by(6)
+                .chain([2, 11, 12, 23, 24])
+                .map(move |h| (w, h))
+        });
+    let large = [(250, 80), (400, 120), (1000, 60), (80, 500)];
+    let sizes: Vec<(u16, u16)> = small.chain(sampled).chain(large).collect();
     for lang in [Language::En, Language::Sv] {
-        for w in (1..=130).step_by(9).chain([2, 39, 40, 79, 80]) {
-            for h in (1..=45).step_by(6).chain([2, 11, 12, 23, 24]) {
-                for (_, app) in states(lang, (w, h)) {
-                    draw(&app);
-                }
+        for &size in &sizes {
+            for (name, app) in states(lang, size) {
+                let terminal = draw(&app);
+                let area = terminal.backend().buffer().area;
+                assert_eq!((area.width, area.height), size, "{name}");
             }
         }
     }

@@ -129,6 +129,27 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// A fresh, empty database on a server, dropped when the guard goes.
+pub async fn fresh_server_database(admin_url: &str) -> (String, DbGuard) {
+    let name = unique_name();
+    let admin = sea_orm::Database::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the test server {admin_url}: {e}"));
+    use sea_orm::ConnectionTrait;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    (
+        with_database(admin_url, &name),
+        DbGuard::Server {
+            admin_url: admin_url.to_string(),
+            name,
+        },
+    )
+}
+
 /// A fresh, migrated database for one test.
 pub async fn fresh_store(server: Option<&str>) -> (Store, DbGuard) {
     match server {
@@ -138,24 +159,8 @@ pub async fn fresh_store(server: Option<&str>) -> (Store, DbGuard) {
             (Store::open(&url).await.unwrap(), DbGuard::File(dir))
         }
         Some(admin_url) => {
-            let name = unique_name();
-            let admin = sea_orm::Database::connect(admin_url)
-                .await
-                .unwrap_or_else(|e| panic!("cannot reach the test server {admin_url}: {e}"));
-            use sea_orm::ConnectionTrait;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-            let store = Store::open(&with_database(admin_url, &name)).await.unwrap();
-            (
-                store,
-                DbGuard::Server {
-                    admin_url: admin_url.to_string(),
-                    name,
-                },
-            )
+            let (url, guard) = fresh_server_database(admin_url).await;
+            (Store::open(&url).await.unwrap(), guard)
         }
     }
 }

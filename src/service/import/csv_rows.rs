@@ -52,6 +52,18 @@ pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
     pub dry_run: bool,
+    /// Rows left out (only with `skip_bad_rows`), each with its reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<ImportError>,
+}
+
+/// How to import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Check and count, write nothing.
+    pub dry_run: bool,
+    /// Import the good rows and report the bad ones, instead of nothing.
+    pub skip_bad_rows: bool,
 }
 
 /// A checked row.
@@ -80,6 +92,19 @@ pub struct ParsedCsv {
 
 /// Reads and checks the whole file. Returns rows or every error found.
 pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, Vec<ImportError>> {
+    match read_csv(bytes, false)? {
+        (parsed, errors) if errors.is_empty() => Ok(parsed),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Reads the file. A bad header is an error for the whole file; bad rows
+/// are returned beside the good ones. Unless `keep_going`, reading stops
+/// after [`MAX_ERRORS_SHOWN`] errors.
+pub(super) fn read_csv(
+    bytes: &[u8],
+    keep_going: bool,
+) -> Result<(ParsedCsv, Vec<ImportError>), Vec<ImportError>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -124,12 +149,13 @@ pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, Vec<ImportError>> {
     let mut seen_cards: HashMap<String, u64> = HashMap::new();
     let mut seen_ids: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
+        let errors_before = errors.len();
         let record = match record {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 errors.push(csv_error(&e, line));
-                if errors.len() >= MAX_ERRORS_SHOWN {
+                if !keep_going && errors.len() >= MAX_ERRORS_SHOWN {
                     break;
                 }
                 continue;
@@ -249,8 +275,11 @@ pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, Vec<ImportError>> {
         };
         let legacy = flag("legacy_credential");
         let must_set = flag("must_set_credential");
-        if errors.len() >= MAX_ERRORS_SHOWN {
+        if !keep_going && errors.len() >= MAX_ERRORS_SHOWN {
             break;
+        }
+        if errors.len() > errors_before {
+            continue;
         }
         rows.push(Row {
             line,
@@ -271,11 +300,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, Vec<ImportError>> {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v + 1))
         .collect();
-    if errors.is_empty() {
-        Ok(ParsedCsv { rows, columns })
-    } else {
-        Err(errors)
-    }
+    Ok((ParsedCsv { rows, columns }, errors))
 }
 
 fn csv_error(e: &csv::Error, line: u64) -> ImportError {

@@ -1,5 +1,6 @@
 //! Importing accounts from CSV. Every row is checked first; any error names
-//! its line and column and nothing is written. Rows update the account with
+//! its line and column and nothing is written, unless asked to skip bad
+//! rows (each still reported with its line and column). Rows update the account with
 //! the same external id, else the same card, else the same login.
 
 use super::{ServiceResult, Services, Staff};
@@ -7,13 +8,16 @@ use crate::domain::normalize::{card_key, email_key};
 use crate::domain::verdict::CardStatus;
 use crate::store::entities::account;
 use crate::store::{Tx, accounts};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use std::collections::HashMap;
 
 mod csv_rows;
 
-pub use csv_rows::{ImportError, ImportReport, MAX_NAME_CHARS, ParsedCsv, parse_csv};
-use csv_rows::{MAX_ERRORS_SHOWN, Row};
+pub use csv_rows::{
+    ImportError, ImportOptions, ImportReport, MAX_NAME_CHARS, ParsedCsv, parse_csv,
+};
+use csv_rows::{MAX_ERRORS_SHOWN, Row, read_csv};
 
 impl Services {
     /// Imports a CSV file into one organisation, all or nothing.
@@ -25,24 +29,65 @@ impl Services {
         dry_run: bool,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> ServiceResult<Result<ImportReport, Vec<ImportError>>> {
+        let options = ImportOptions {
+            dry_run,
+            skip_bad_rows: false,
+        };
+        self.import_accounts_with(staff, org, bytes, options, progress)
+            .await
+    }
+
+    /// Imports a CSV file into one organisation: all or nothing, or with
+    /// `skip_bad_rows` every good row and a list of the bad ones.
+    pub async fn import_accounts_with(
+        &self,
+        staff: &Staff,
+        org: &str,
+        bytes: &[u8],
+        options: ImportOptions,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> ServiceResult<Result<ImportReport, Vec<ImportError>>> {
         staff.require_admin()?;
         self.org(org)?;
-        let ParsedCsv { rows, columns } = match parse_csv(bytes) {
+        let ImportOptions {
+            dry_run,
+            skip_bad_rows,
+        } = options;
+        let (ParsedCsv { rows, columns }, bad_rows) = match read_csv(bytes, skip_bad_rows) {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(Err(errors)),
         };
+        if !skip_bad_rows && !bad_rows.is_empty() {
+            return Ok(Err(bad_rows));
+        }
         let total = rows.len() as u64;
         let tx = self.store.begin_write().await?;
         let mut report = ImportReport {
-            rows: total,
+            rows: total + bad_rows.len() as u64,
             dry_run,
+            skipped: bad_rows,
             ..Default::default()
         };
         let mut errors = Vec::new();
         for (i, row) in rows.iter().enumerate() {
-            match self.import_row(&tx, org, row, &columns).await? {
+            // When skipping, a row that conflicts with the database is
+            // undone on its own savepoint; the others stay.
+            let outcome = if skip_bad_rows {
+                let savepoint = tx.begin().await?;
+                let outcome = self.import_row(&savepoint, org, row, &columns).await?;
+                if outcome.is_ok() {
+                    savepoint.commit().await?;
+                } else {
+                    savepoint.rollback().await?;
+                }
+                outcome
+            } else {
+                self.import_row(&tx, org, row, &columns).await?
+            };
+            match outcome {
                 Ok(true) => report.created += 1,
                 Ok(false) => report.updated += 1,
+                Err(e) if skip_bad_rows => report.skipped.push(e),
                 Err(e) => errors.push(e),
             }
             if i % 256 == 0 || i as u64 + 1 == total {
@@ -56,6 +101,7 @@ impl Services {
             tx.rollback().await?;
             return Ok(Err(errors));
         }
+        report.skipped.sort_by_key(|e| e.line);
         self.audit_staff(
             &tx,
             staff,
@@ -66,7 +112,7 @@ impl Services {
             },
             Some(org),
             None,
-            json!({ "rows": report.rows, "created": report.created, "updated": report.updated }),
+            json!({ "rows": report.rows, "created": report.created, "updated": report.updated, "skipped": report.skipped.len() }),
         )
         .await?;
         if dry_run {
