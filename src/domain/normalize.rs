@@ -13,8 +13,16 @@ pub fn card_key(raw: &str) -> String {
 
 /// Email key: trimmed, Unicode NFC, lower-case. Two addresses with the same
 /// key are the same mailbox for all practical purposes at a desk.
+///
+/// Composed again after lower-casing: a few capitals lower-case to a letter
+/// plus a combining mark ("Ϊ̀" → "ῒ"), which NFC composes ("ῒ"). Without
+/// it the key of a key would differ from the key (found by fuzzing).
 pub fn email_key(raw: &str) -> String {
-    raw.trim().nfc().flat_map(char::to_lowercase).collect()
+    raw.trim()
+        .nfc()
+        .flat_map(char::to_lowercase)
+        .nfc()
+        .collect()
 }
 
 /// Phone key: digits only, Finnish international prefix folded to the
@@ -73,6 +81,12 @@ mod tests {
         );
         // "a" + combining ring vs precomposed "å"
         assert_eq!(email_key("a\u{30a}sa@x.fi"), email_key("\u{e5}sa@x.fi"));
+        // A capital whose lower case needs composing again (fuzz finding).
+        for raw in ["\u{1db}\0\u{3aa}\u{300}", "\u{3aa}\u{300}@x.fi"] {
+            let key = email_key(raw);
+            assert_eq!(email_key(&key), key, "{raw:?}");
+        }
+        assert_eq!(email_key("\u{3aa}\u{300}@x.fi"), "\u{1fd2}@x.fi");
     }
 
     #[test]
