@@ -279,26 +279,18 @@ async fn verify_events(
     }
 }
 
-fn stdout_of(child: &mut Child) -> String {
+fn read_all(mut pipe: impl Read) -> String {
     let mut text = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    pipe.read_to_string(&mut text).unwrap();
     text
 }
 
+fn stdout_of(child: &mut Child) -> String {
+    read_all(child.stdout.take().unwrap())
+}
+
 fn stderr_of(child: &mut Child) -> String {
-    let mut text = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
-    text
+    read_all(child.stderr.take().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,14 +21,6 @@ use ratatui::buffer::Buffer;
 use std::sync::Arc;
 use unicode_width::UnicodeWidthStr;
 
-const CONFIG: &str = r#"
-[[org]]
-slug = "kirjasto"
-name = "Hostile Library"
-credential = { kind = "pin", digits = 4 }
-link_base_url = "http://127.0.0.1:8080"
-"#;
-
 /// Card numbers of the fixture start with this.
 const CARD_PREFIX: &str = "3900000";
 
@@ -91,7 +83,7 @@ async fn services() -> (Services, Staff, tempfile::TempDir) {
     let store = Store::open(&url).await.unwrap();
     let clock = ManualClock::new(fixtures::NOW);
     let services = Services::new(
-        Config::parse(CONFIG).unwrap(),
+        Config::parse(crate::bench::CONFIG).unwrap(),
         store,
         Pepper::generate("k1"),
         Arc::new(clock),
