@@ -12,5 +12,6 @@ pub mod mail;
 pub mod secrets;
 pub mod service;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod web;

@@ -87,7 +87,7 @@ async fn a_new_link_supersedes_the_old_one_and_its_unsent_mail() {
             "{:?}",
             old.state
         );
-        assert_eq!(old.mails[0].status, "cancelled");
+        assert_eq!(old.mails[0].status, avain::domain::OutboxStatus::Cancelled);
         let new = links.iter().find(|l| l.id == second_id).unwrap();
         assert!(matches!(new.state, LinkState::Active { .. }));
         assert_eq!(new.created_by, "Liisa Library");
@@ -173,7 +173,7 @@ async fn changing_the_email_kills_links_sent_to_the_old_address() {
             detail
                 .other_mails
                 .iter()
-                .any(|m| m.template == "email_changed"
+                .any(|m| m.template == avain::domain::MailTemplate::EmailChanged
                     && m.recipient_masked == "a***.v*******@e******.fi")
         );
         let found = h
@@ -315,7 +315,7 @@ async fn desk_pins_follow_the_policy_and_clear_the_legacy_flag() {
             detail
                 .other_mails
                 .iter()
-                .any(|m| m.template == "credential_changed")
+                .any(|m| m.template == avain::domain::MailTemplate::CredentialChanged)
         );
         assert!(
             h.services

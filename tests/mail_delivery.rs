@@ -7,8 +7,10 @@
 
 mod common;
 
+use avain::domain::OutboxStatus;
 use avain::domain::link::LinkPurpose;
-use avain::mail::{Mailer, Transport};
+use avain::mail::Transport;
+use avain::service::Delivery;
 use common::smtp::{SmtpPeer, smtp_available};
 use common::*;
 use std::sync::{Arc, Mutex};
@@ -17,8 +19,8 @@ use zeroize::Zeroizing;
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
-fn mailer(h: &Harness, url: &str) -> Mailer {
-    Mailer::new(
+fn mailer(h: &Harness, url: &str) -> Delivery {
+    Delivery::new(
         h.services.clone(),
         Transport::from_url(url, TIMEOUT).unwrap(),
     )
@@ -104,7 +106,7 @@ async fn a_link_mail_arrives_with_link_language_headers_and_expiry() {
             .outbox_message(&h.desk_library, sent.outbox_id, true)
             .await
             .unwrap();
-        assert_eq!(row.mail.status, "sent");
+        assert_eq!(row.mail.status, OutboxStatus::Sent);
         assert!(
             row.mail.last_answer.as_deref().unwrap().starts_with("250"),
             "{:?}",
@@ -171,7 +173,7 @@ async fn a_421_is_retried_later_and_then_delivered() {
             .outbox_message(&h.desk_library, sent.outbox_id, false)
             .await
             .unwrap();
-        assert_eq!(row.mail.status, "queued");
+        assert_eq!(row.mail.status, OutboxStatus::Queued);
         assert!(
             row.mail.last_answer.as_deref().unwrap().contains("421"),
             "{:?}",
@@ -189,7 +191,10 @@ async fn a_421_is_retried_later_and_then_delivered() {
             .outbox_message(&h.desk_library, sent.outbox_id, false)
             .await
             .unwrap();
-        assert_eq!((row.mail.status.as_str(), row.mail.attempts), ("sent", 2));
+        assert_eq!(
+            (row.mail.status, row.mail.attempts),
+            (OutboxStatus::Sent, 2)
+        );
     })
     .await;
 }
@@ -215,7 +220,7 @@ async fn a_550_fails_with_the_answer_visible_in_the_outbox() {
         );
         let failed = h
             .services
-            .outbox_list(&h.desk_library, Some("failed"), 10)
+            .outbox_list(&h.desk_library, Some(OutboxStatus::Failed), 10)
             .await
             .unwrap();
         assert_eq!(failed.len(), 1, "{}", h.backend);
@@ -239,7 +244,8 @@ async fn a_550_fails_with_the_answer_visible_in_the_outbox() {
         );
         let links = h.services.links(&h.desk_library, aino).await.unwrap();
         assert_eq!(
-            links[0].mails[0].status, "failed",
+            links[0].mails[0].status,
+            OutboxStatus::Failed,
             "the links pane shows it"
         );
     })
@@ -276,7 +282,7 @@ async fn refused_connections_and_hanging_servers_are_retried() {
             .outbox_message(&h.desk_library, sent.outbox_id, false)
             .await
             .unwrap();
-        assert_eq!(row.mail.status, "queued");
+        assert_eq!(row.mail.status, OutboxStatus::Queued);
         // A server that takes the data and never answers.
         peer.start();
         peer.mode("hang");

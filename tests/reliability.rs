@@ -440,7 +440,7 @@ async fn mail_down_during_desk_work_is_all_delivered_once_when_back() {
     assert_eq!(outbox_ids.len(), DESKS * LINKS_EACH);
     let (services, staff, _) = installation.services().await;
     let queued = services
-        .outbox_list(&staff, Some("queued"), 10_000)
+        .outbox_list(&staff, Some(avain::domain::OutboxStatus::Queued), 10_000)
         .await
         .unwrap();
     let waiting: Vec<_> = queued
@@ -495,7 +495,7 @@ async fn mail_down_during_desk_work_is_all_delivered_once_when_back() {
     }
     assert_eq!(messages.len(), DESKS * LINKS_EACH, "each mail once");
     let sent = services
-        .outbox_list(&staff, Some("sent"), 10_000)
+        .outbox_list(&staff, Some(avain::domain::OutboxStatus::Sent), 10_000)
         .await
         .unwrap();
     let sent_ids: HashSet<i64> = sent.iter().map(|m| m.mail.id).collect();

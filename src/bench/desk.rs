@@ -148,7 +148,8 @@ pub async fn run(cli: &Cli, overrides: &PathOverrides, args: &DeskBenchArgs) -> 
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let mailer = if args.deliver {
         Some(
-            crate::mail::Mailer::from_services(&services, &paths.mail_folder)
+            services
+                .delivery(&paths.mail_folder)
                 .map_err(|e| CliError::bad_input(format!("mail: {e:#}")))?,
         )
     } else {

@@ -4,8 +4,9 @@
 use crate::cli::args::MailBenchArgs;
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::mail::{Mailer, Transport};
+use crate::mail::Transport;
 use crate::secrets::Pepper;
+use crate::service::Delivery;
 use crate::service::Services;
 use crate::store::{Store, bulk};
 use std::sync::Arc;
@@ -78,7 +79,7 @@ pub async fn run(args: &MailBenchArgs) -> anyhow::Result<()> {
         let per_worker = args.deliver.div_ceil(args.workers.max(1));
         let mut tasks = Vec::new();
         for _ in 0..args.workers.max(1) {
-            let mailer = Mailer::new(
+            let mailer = Delivery::new(
                 services.clone(),
                 Transport::from_url(url, Duration::from_secs(15)).map_err(anyhow::Error::msg)?,
             );

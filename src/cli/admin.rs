@@ -304,7 +304,7 @@ pub fn completions(args: &CompletionsArgs) {
 pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> CliResult {
     match c {
         OutboxCommand::List { status, limit } => {
-            let mails = s.outbox_list(me, status.as_deref(), *limit).await?;
+            let mails = s.outbox_list(me, *status, *limit).await?;
             if cli.json {
                 json(&mails);
             } else {
@@ -352,7 +352,7 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
                 if let Some(answer) = &m.mail.last_answer {
                     println!("server answer: {}", safe(answer));
                 }
-                let kept = matches!(m.mail.status.as_str(), "queued" | "sending");
+                let kept = m.mail.status.is_pending();
                 match (&m.link, reveal) {
                     (Some(link), _) => println!("link: {}", safe(link)),
                     _ if !kept => println!("link: not kept (the mail is {})", m.mail.status),

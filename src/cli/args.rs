@@ -422,7 +422,7 @@ pub enum OutboxCommand {
     /// Newest mails, optionally of one status (queued, sent, failed, cancelled).
     List {
         #[arg(long)]
-        status: Option<String>,
+        status: Option<crate::domain::OutboxStatus>,
         #[arg(long, default_value_t = 50)]
         limit: u64,
     },

@@ -4,13 +4,14 @@ use super::args::{InviteArgs, InviteCommand};
 use super::output::json;
 use super::{Cli, CliError, CliResult};
 use crate::config::Paths;
-use crate::mail::Mailer;
 use crate::service::{Services, Staff};
 use std::time::Duration;
 
 /// `avain outbox run [--once]`.
 pub async fn run(cli: &Cli, s: &Services, paths: &Paths, once: bool) -> CliResult {
-    let mailer = Mailer::from_services(s, &paths.mail_folder).map_err(CliError::bad_input)?;
+    let mailer = s
+        .delivery(&paths.mail_folder)
+        .map_err(CliError::bad_input)?;
     if once {
         let report = mailer.deliver_due(usize::MAX).await?;
         if cli.json {

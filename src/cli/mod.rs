@@ -161,7 +161,7 @@ fn queues_mail(command: &Command) -> bool {
 /// The process that queued a mail tries to send it at once; whatever
 /// cannot go now stays queued for `avain outbox run` or a console.
 async fn deliver_now(services: &Services, paths: &Paths) {
-    let mailer = match crate::mail::Mailer::from_services(services, &paths.mail_folder) {
+    let mailer = match services.delivery(&paths.mail_folder) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("avain: mail stays queued: {e}");
@@ -262,7 +262,7 @@ pub async fn open_console(cli: &Cli, overrides: &PathOverrides) -> CliResult {
     }
     let (services, paths) = open(overrides).await?;
     let staff = identify(cli, &services).await?;
-    let lang = crate::tui::i18n::choose_language(cli.lang.as_deref(), services.config.ui.language);
+    let lang = crate::text::choose_language(cli.lang.as_deref(), services.config.ui.language);
     let start = crate::tui::ConsoleStart {
         services,
         staff,

@@ -5,8 +5,9 @@
 mod paths;
 mod values;
 
+pub use crate::domain::Language;
 pub use paths::{PathOverrides, Paths, base_data_dir, demo_dir as paths_demo_dir, sqlite_url};
-pub use values::{BaseUrl, Language, Lifetime, Slug};
+pub use values::{BaseUrl, Lifetime, Slug};
 
 use crate::domain::policy::CredentialPolicy;
 use crate::domain::verdict::EmailMatch;

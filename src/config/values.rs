@@ -44,39 +44,6 @@ impl fmt::Display for Slug {
     }
 }
 
-/// A language avain speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    Fi,
-    Sv,
-    En,
-}
-
-impl Language {
-    pub const ALL: [Language; 3] = [Language::Fi, Language::Sv, Language::En];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::Fi => "fi",
-            Language::Sv => "sv",
-            Language::En => "en",
-        }
-    }
-
-    /// Reads "fi", "sv_FI.UTF-8", "en-GB" and the like.
-    pub fn from_locale(locale: &str) -> Option<Self> {
-        let lang = locale.split(['_', '-', '.']).next()?.to_ascii_lowercase();
-        match lang.as_str() {
-            "fi" => Some(Language::Fi),
-            "sv" => Some(Language::Sv),
-            "en" => Some(Language::En),
-            _ => None,
-        }
-    }
-}
-
 /// A length of time written as "90s", "30m", "12h" or "7d".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -177,6 +144,7 @@ impl From<BaseUrl> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Language;
 
     #[test]
     fn lifetimes_parse_and_print() {

@@ -44,7 +44,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs, overrides: &PathOverrides) -> CliRe
     if existing == 0 {
         seed(&services, &staff, args.accounts).await?;
         // The demo's mail goes to files in the demo folder.
-        if let Ok(mailer) = crate::mail::Mailer::from_services(&services, &paths.mail_folder) {
+        if let Ok(mailer) = services.delivery(&paths.mail_folder) {
             mailer.deliver_due(usize::MAX).await?;
         }
         println!("demo database created in {}", dir.display());

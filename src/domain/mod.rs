@@ -1,6 +1,7 @@
 //! Pure rules: normalising, the card + email match verdict, credential
 //! policies, tokens, masking and terminal sanitising. No I/O, no clock.
 
+pub mod codes;
 pub mod link;
 pub mod mask;
 pub mod normalize;
@@ -9,3 +10,5 @@ pub mod sanitize;
 pub mod search_terms;
 pub mod token;
 pub mod verdict;
+
+pub use codes::{AccountStatus, Language, MailTemplate, OutboxStatus, Role, SelfServiceOutcome};

@@ -1,6 +1,7 @@
 //! Credential policies: what a PIN or password must be, and a plain reason
 //! when it is refused. Also generates credentials that pass the policy.
 
+use super::codes::code_enum;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -42,12 +43,10 @@ impl CredentialPolicy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialKind {
-    Pin,
-    Password,
-}
+code_enum!(
+    /// Which kind of secret an organisation's patrons have.
+    CredentialKind { Pin = "pin", Password = "password" }
+);
 
 /// Why a credential was refused. Stable codes; never carries the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,29 +2,13 @@
 //! Folding makes "hakkinen" find "Häkkinen"; ASCII keeps prefix ranges
 //! byte-ordered on every database.
 
+use super::codes::code_enum;
 use super::normalize::{card_key, email_key, phone_key};
 
-/// Which field a term came from; stored so a hit can say what matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TermKind {
-    Card,
-    Email,
-    Phone,
-    Name,
-    Login,
-}
-
-impl TermKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            TermKind::Card => "card",
-            TermKind::Email => "email",
-            TermKind::Phone => "phone",
-            TermKind::Name => "name",
-            TermKind::Login => "login",
-        }
-    }
-}
+code_enum!(
+    /// Which field a term came from; stored so a hit can say what matched.
+    TermKind { Card = "card", Email = "email", Phone = "phone", Name = "name", Login = "login" }
+);
 
 /// Longest term stored; a longer value is cut (a prefix still finds it).
 pub const MAX_TERM_LEN: usize = 64;

@@ -6,6 +6,7 @@
 //! may instead compare emails case-insensitively ([`EmailMatch`]). The
 //! service layer gathers the candidate accounts; this module only decides.
 
+use super::codes::code_enum;
 use super::mask::{last_chars, mask_card, mask_email};
 use super::normalize::{card_key, email_key};
 use serde::{Deserialize, Serialize};
@@ -25,32 +26,10 @@ pub enum EmailMatch {
     CaseInsensitive,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CardStatus {
-    Active,
-    Replaced,
-    Lost,
-}
-
-impl CardStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            CardStatus::Active => "active",
-            CardStatus::Replaced => "replaced",
-            CardStatus::Lost => "lost",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "active" => Some(CardStatus::Active),
-            "replaced" => Some(CardStatus::Replaced),
-            "lost" => Some(CardStatus::Lost),
-            _ => None,
-        }
-    }
-}
+code_enum!(
+    /// A library card's state.
+    CardStatus { Active = "active", Replaced = "replaced", Lost = "lost" }
+);
 
 /// One card of a candidate account.
 #[derive(Debug, Clone)]

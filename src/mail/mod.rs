@@ -1,10 +1,10 @@
-//! Mail: templates per purpose and language, the transports (SMTP or
-//! files), and the outbox worker that delivers what services queued.
+//! Mail: templates per purpose and language, composing a message, and the
+//! transports (SMTP or files). The service layer decides what to send and
+//! records what happened; this module only composes and sends.
 
-pub mod local_time;
+pub mod compose;
 pub mod templates;
 pub mod transport;
-pub mod worker;
 
-pub use transport::Transport;
-pub use worker::{DeliveryReport, Mailer};
+pub use compose::{OutgoingMail, compose};
+pub use transport::{SendFailure, Transport};

@@ -2,6 +2,7 @@
 //! line of the text file is `subject: …`. Rendered with minijinja; HTML is
 //! auto-escaped, so a name with markup cannot inject any.
 
+use crate::domain::{Language, MailTemplate};
 use minijinja::Environment;
 use std::sync::LazyLock;
 
@@ -32,15 +33,6 @@ static SOURCES: &[(&str, &str)] = embedded!(
     "en" / "credential_changed",
     "en" / "email_changed",
 );
-
-/// Template names, as stored in `outbox.template`.
-pub const NAMES: &[&str] = &[
-    "pin_reset",
-    "password_reset",
-    "first_login",
-    "credential_changed",
-    "email_changed",
-];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
@@ -74,17 +66,13 @@ pub struct TemplateError {
     pub message: String,
 }
 
-/// Renders `name` in `lang` (falling back to Finnish) with `context`.
+/// Renders `template` in `lang` with `context`.
 pub fn render(
-    name: &str,
-    lang: &str,
+    template: MailTemplate,
+    lang: Language,
     context: &serde_json::Value,
 ) -> Result<Rendered, TemplateError> {
-    let lang = if ["fi", "sv", "en"].contains(&lang) {
-        lang
-    } else {
-        "fi"
-    };
+    let (name, lang) = (template.code(), lang.code());
     let err = |message: String| TemplateError {
         name: format!("{lang}/{name}"),
         message,
@@ -135,9 +123,10 @@ mod tests {
 
     #[test]
     fn every_template_renders_in_every_language() {
-        for lang in ["fi", "sv", "en"] {
-            for name in NAMES {
-                let r = render(name, lang, &context()).unwrap_or_else(|e| panic!("{e}"));
+        for &lang in Language::ALL {
+            for &template in MailTemplate::ALL {
+                let name = template.code();
+                let r = render(template, lang, &context()).unwrap_or_else(|e| panic!("{e}"));
                 assert!(
                     r.subject.contains("Test <Library>"),
                     "{lang}/{name}: {}",
@@ -153,7 +142,7 @@ mod tests {
                     r.text.contains("desk, tel. 010"),
                     "{lang}/{name}: help contact"
                 );
-                if name.ends_with("reset") || *name == "first_login" {
+                if name.ends_with("reset") || name == "first_login" {
                     // HTML escaping writes "/" as "&#x2f;", which browsers read back.
                     let html = r.html.replace("&#x2f;", "/");
                     assert!(
@@ -168,13 +157,13 @@ mod tests {
             }
         }
         assert!(
-            render("pin_reset", "fi", &context())
+            render(MailTemplate::PinReset, Language::Fi, &context())
                 .unwrap()
                 .text
                 .contains("tasan 4 numeroa")
         );
         assert!(
-            render("pin_reset", "sv", &context())
+            render(MailTemplate::PinReset, Language::Sv, &context())
                 .unwrap()
                 .subject
                 .starts_with("Byte av PIN-kod")
@@ -183,7 +172,12 @@ mod tests {
 
     #[test]
     fn a_missing_value_is_an_error_not_a_blank() {
-        let e = render("pin_reset", "en", &json!({ "org_name": "x" })).unwrap_err();
+        let e = render(
+            MailTemplate::PinReset,
+            Language::En,
+            &json!({ "org_name": "x" }),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("en/pin_reset"), "{e}");
     }
 }

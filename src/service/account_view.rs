@@ -3,8 +3,10 @@
 //! notes), and revealing a masked field (audited).
 
 use super::{ServiceError, ServiceResult, Services, Staff};
-use crate::domain::link::{LinkOrigin, LinkPurpose, LinkState, LinkTimes, RevokeReason, state};
+use crate::domain::link::{LinkOrigin, LinkPurpose, LinkState, LinkTimes, state};
 use crate::domain::mask::{mask_card, mask_email, mask_phone};
+use crate::domain::verdict::CardStatus;
+use crate::domain::{OutboxStatus, SelfServiceOutcome};
 use crate::store::entities::{account, outbox, reset_token};
 use crate::store::{Tx, accounts, attempts, notes, outbox_rows, staff_rows, tokens};
 use serde::Serialize;
@@ -35,7 +37,7 @@ pub struct AccountView {
 pub struct CardView {
     pub id: i64,
     pub number_masked: String,
-    pub status: String,
+    pub status: CardStatus,
     pub changed_at: Option<i64>,
 }
 
@@ -50,9 +52,9 @@ pub struct PreviousEmailView {
 #[derive(Debug, Clone, Serialize)]
 pub struct MailView {
     pub id: i64,
-    pub template: String,
+    pub template: crate::domain::MailTemplate,
     pub recipient_masked: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: Option<i64>,
     pub last_answer: Option<String>,
@@ -79,7 +81,7 @@ pub struct LinkView {
 pub struct AttemptView {
     pub at: i64,
     pub accepted: bool,
-    pub outcome: String,
+    pub outcome: SelfServiceOutcome,
     pub card_codes: Vec<String>,
     pub email_codes: Vec<String>,
     pub client: Option<String>,
@@ -135,11 +137,11 @@ pub(crate) async fn load_visible(tx: &Tx, staff: &Staff, id: i64) -> ServiceResu
 pub(crate) fn mail_view(m: &outbox::Model) -> MailView {
     MailView {
         id: m.id,
-        template: m.template.clone(),
+        template: m.template,
         recipient_masked: mask_email(&m.recipient),
-        status: m.status.clone(),
+        status: m.status,
         attempts: m.attempts,
-        next_attempt_at: (m.status == "queued").then_some(m.next_attempt_at),
+        next_attempt_at: (m.status == OutboxStatus::Queued).then_some(m.next_attempt_at),
         last_answer: m.last_answer.clone(),
         sent_at: m.sent_at,
         created_at: m.created_at,
@@ -152,7 +154,7 @@ pub(crate) fn link_state(t: &reset_token::Model, now: i64) -> LinkState {
             expires_at: t.expires_at,
             used_at: t.used_at,
             revoked_at: t.revoked_at,
-            revoke_reason: t.revoke_reason.as_deref().and_then(RevokeReason::parse),
+            revoke_reason: t.revoke_reason,
         },
         now,
     )
@@ -263,7 +265,7 @@ impl Services {
         let link_views = links
             .iter()
             .map(|t| {
-                let origin = LinkOrigin::parse(&t.origin).unwrap_or(LinkOrigin::Staff);
+                let origin = t.origin;
                 let created_by = match (origin, t.created_by_staff) {
                     (LinkOrigin::Staff, Some(sid)) => creators
                         .iter()
@@ -276,7 +278,7 @@ impl Services {
                 };
                 LinkView {
                     id: t.id,
-                    purpose: LinkPurpose::parse(&t.purpose).unwrap_or(LinkPurpose::Reset),
+                    purpose: t.purpose,
                     origin,
                     created_by,
                     created_at: t.created_at,
@@ -318,7 +320,7 @@ impl Services {
                 .map(|c| CardView {
                     id: c.id,
                     number_masked: mask_card(&c.number),
-                    status: c.status.clone(),
+                    status: c.status,
                     changed_at: c.changed_at,
                 })
                 .collect(),
@@ -341,7 +343,7 @@ impl Services {
                 .map(|t| AttemptView {
                     at: t.created_at,
                     accepted: t.accepted,
-                    outcome: t.outcome.clone(),
+                    outcome: t.outcome,
                     card_codes: verdict_codes(&t.verdict, "card"),
                     email_codes: verdict_codes(&t.verdict, "email"),
                     client: t.client.clone(),
@@ -373,7 +375,7 @@ impl Services {
             RevealField::Card => accounts::cards_of(&tx, &[id])
                 .await?
                 .into_iter()
-                .find(|c| c.status == "active")
+                .find(|c| c.status == CardStatus::Active)
                 .map(|c| c.number),
         }
         .ok_or_else(|| ServiceError::NotFound(format!("the account has no {}", field.code())))?;

@@ -141,7 +141,7 @@ impl Services {
         Ok(Ok(LinkInfo {
             org: link.org.clone(),
             org_name: org.name.clone(),
-            purpose: LinkPurpose::parse(&link.purpose).unwrap_or(LinkPurpose::Reset),
+            purpose: link.purpose,
             policy: org.credential,
             expires_at: link.expires_at,
         }))
@@ -212,7 +212,7 @@ impl Services {
         Ok(Ok(RedeemOutcome {
             account_id: account.id,
             org: account.org,
-            purpose: LinkPurpose::parse(&link.purpose).unwrap_or(LinkPurpose::Reset),
+            purpose: link.purpose,
         }))
     }
 

@@ -3,6 +3,7 @@
 
 use crate::domain::policy::PolicyRefusal;
 use crate::store::StoreError;
+use crate::text::Words;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -36,6 +37,29 @@ impl ServiceError {
         match self {
             ServiceError::BadInput(_) | ServiceError::Store(_) => 2,
             _ => 1,
+        }
+    }
+
+    /// The failure in plain words, in the reader's language: the same
+    /// sentence in the console, on the patron pages and on the command line.
+    pub fn describe(&self, w: &Words) -> String {
+        match self {
+            ServiceError::NotFound(_) => w.t("error.not_found").to_string(),
+            ServiceError::Forbidden(_) => w.t("error.forbidden").to_string(),
+            ServiceError::Refused(detail) => format!("{}: {detail}", w.t("error.refused")),
+            ServiceError::BadInput(detail) => format!("{}: {detail}", w.t("error.bad_input")),
+            ServiceError::Store(detail) => format!("{}: {detail}", w.t("error.database")),
+            ServiceError::RateLimited {
+                limit,
+                next_allowed_at,
+            } => w.f(
+                "error.rate_limited",
+                &[
+                    ("limit", &limit.to_string()),
+                    ("at", &w.time(*next_allowed_at)),
+                ],
+            ),
+            ServiceError::Policy(refusal) => w.policy(refusal),
         }
     }
 

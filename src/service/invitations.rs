@@ -6,6 +6,7 @@ use super::mail_queue::LinkMail;
 use super::{ServiceResult, Services, Staff};
 use crate::domain::link::{LinkOrigin, LinkPurpose};
 use crate::domain::token;
+use crate::domain::{MailTemplate, OutboxStatus};
 use crate::store::{accounts, outbox_rows, tokens};
 use serde::Serialize;
 use serde_json::json;
@@ -143,22 +144,23 @@ impl Services {
         let now = self.now();
         let tx = self.store.begin_read().await?;
         let awaiting = accounts::awaiting_first_login(&tx, org_slug).await?.len() as u64;
-        let mails = outbox_rows::status_counts_for_purpose(&tx, org_slug, "first_login").await?;
+        let mails =
+            outbox_rows::status_counts_for_purpose(&tx, org_slug, MailTemplate::FirstLogin).await?;
         let (used, revoked, expired, live) =
             tokens::state_counts(&tx, org_slug, LinkPurpose::FirstLogin, now).await?;
         tx.commit().await?;
-        let mail = |status: &str| {
+        let mail = |status: OutboxStatus| {
             mails
                 .iter()
-                .filter(|(s, _)| s == status)
+                .filter(|(s, _)| *s == status)
                 .map(|(_, n)| *n as u64)
                 .sum()
         };
         Ok(InviteStats {
             awaiting_first_login: awaiting,
-            mail_queued: mail("queued") + mail("sending"),
-            mail_sent: mail("sent"),
-            mail_failed: mail("failed"),
+            mail_queued: mail(OutboxStatus::Queued) + mail(OutboxStatus::Sending),
+            mail_sent: mail(OutboxStatus::Sent),
+            mail_failed: mail(OutboxStatus::Failed),
             links_live: live,
             links_used: used,
             links_expired: expired,

@@ -3,41 +3,11 @@
 
 use super::{ServiceResult, Services};
 use crate::config::OrgConfig;
+pub use crate::domain::MailTemplate;
 use crate::domain::link::LinkPurpose;
-use crate::domain::policy::CredentialKind;
 use crate::store::entities::account;
 use crate::store::{Tx, outbox_rows};
 use serde_json::json;
-
-/// Which mail template a row uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailTemplate {
-    PinReset,
-    PasswordReset,
-    FirstLogin,
-    CredentialChanged,
-    EmailChanged,
-}
-
-impl MailTemplate {
-    pub fn code(self) -> &'static str {
-        match self {
-            MailTemplate::PinReset => "pin_reset",
-            MailTemplate::PasswordReset => "password_reset",
-            MailTemplate::FirstLogin => "first_login",
-            MailTemplate::CredentialChanged => "credential_changed",
-            MailTemplate::EmailChanged => "email_changed",
-        }
-    }
-
-    pub fn for_link(purpose: LinkPurpose, kind: CredentialKind) -> MailTemplate {
-        match (purpose, kind) {
-            (LinkPurpose::FirstLogin, _) => MailTemplate::FirstLogin,
-            (LinkPurpose::Reset, CredentialKind::Pin) => MailTemplate::PinReset,
-            (LinkPurpose::Reset, CredentialKind::Password) => MailTemplate::PasswordReset,
-        }
-    }
-}
 
 /// The context a sealed link is bound to: the token's hash, so a sealed
 /// value copied to another row does not open.
@@ -66,10 +36,8 @@ impl Services {
             account_id: Some(m.account_id),
             token_id: Some(m.token_id),
             recipient: m.email.to_string(),
-            template: MailTemplate::for_link(m.purpose, m.org.credential.kind())
-                .code()
-                .into(),
-            language: m.org.language.code().into(),
+            template: MailTemplate::for_link(m.purpose, m.org.credential.kind()),
+            language: m.org.language,
             params: json!({
                 "org_name": m.org.name,
                 "full_name": m.full_name,
@@ -102,8 +70,8 @@ impl Services {
                 account_id: Some(account.id),
                 token_id: None,
                 recipient: recipient.to_string(),
-                template: template.code().into(),
-                language: org.language.code().into(),
+                template,
+                language: org.language,
                 params: json!({
                     "org_name": org.name,
                     "full_name": account.full_name,

@@ -9,6 +9,7 @@ mod account_view;
 mod audit_trail;
 mod credentials;
 mod db_check;
+mod delivery;
 mod error;
 pub mod import;
 
@@ -23,7 +24,6 @@ mod staff_identity;
 mod verify;
 
 pub use account_changes::IdentityCheck;
-pub(crate) use account_view::link_state as link_state_of;
 pub use account_view::{
     AccountDetail, AccountView, AttemptView, CardView, LinkView, MailView, NoteView,
     PreviousEmailView, RevealField,
@@ -31,6 +31,7 @@ pub use account_view::{
 pub use audit_trail::{AuditRow, AuditVerification};
 pub use credentials::{LinkInfo, LinkProblem, NewCredential, RedeemOutcome};
 pub use db_check::DatabaseCheck;
+pub use delivery::{Delivery, DeliveryReport, backoff_ms};
 pub use error::{ServiceError, ServiceResult};
 pub use invitations::{InviteReport, InviteStats};
 pub use links::SentLink;
@@ -121,6 +122,13 @@ impl Services {
 
     pub(crate) fn sealer(&self) -> &Sealer {
         &self.sealer
+    }
+
+    /// The outbox with the configured transport (`AVAIN_MAIL_URL`, else
+    /// `[mail]`); mail files go to `mail_folder`.
+    pub fn delivery(&self, mail_folder: &std::path::Path) -> Result<Delivery, String> {
+        let transport = crate::mail::Transport::from_config(&self.config.mail, mail_folder)?;
+        Ok(Delivery::new(self.clone(), transport))
     }
 
     /// Opens a link sealed in the outbox (for the mail worker).

@@ -15,7 +15,7 @@ pub struct OutboxMessage {
     pub org: String,
     pub account_id: Option<i64>,
     pub token_id: Option<i64>,
-    pub language: String,
+    pub language: crate::domain::Language,
     /// The link in clear; `None` unless revealed (or no longer kept).
     pub link: Option<String>,
 }
@@ -72,7 +72,7 @@ impl Services {
     pub async fn outbox_list(
         &self,
         staff: &Staff,
-        status: Option<&str>,
+        status: Option<crate::domain::OutboxStatus>,
         limit: u64,
     ) -> ServiceResult<Vec<OutboxMessage>> {
         let tx = self.store.begin_read().await?;
@@ -85,7 +85,7 @@ impl Services {
                 org: row.org.clone(),
                 account_id: row.account_id,
                 token_id: row.token_id,
-                language: row.language.clone(),
+                language: row.language,
                 link: None,
             })
             .collect())

@@ -5,6 +5,7 @@
 use super::{ServiceResult, Services, Staff};
 use crate::domain::mask::{mask_card, mask_email};
 use crate::domain::search_terms::query_words;
+use crate::domain::verdict::CardStatus;
 use crate::store::{accounts, search, tokens};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -116,7 +117,7 @@ impl Services {
                     full_name: a.full_name.clone(),
                     card_masked: cards
                         .iter()
-                        .find(|c| c.account_id == id && c.status == "active")
+                        .find(|c| c.account_id == id && c.status == CardStatus::Active)
                         .map(|c| mask_card(&c.number)),
                     email_masked: mask_email(&a.email),
                     matched,

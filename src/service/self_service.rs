@@ -3,6 +3,7 @@
 //! matched; the attempt and its verdict are kept for staff.
 
 use super::{ServiceError, ServiceResult, Services};
+pub use crate::domain::SelfServiceOutcome;
 use crate::domain::link::{LinkOrigin, LinkPurpose};
 use crate::domain::sanitize::sanitize_line;
 use crate::store::{accounts, attempts};
@@ -11,27 +12,6 @@ use serde_json::json;
 
 /// Longest typed value kept from a form.
 const MAX_TYPED_CHARS: usize = 254;
-
-/// What happened behind the neutral answer (for staff and tests only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SelfServiceOutcome {
-    LinkSent,
-    Refused,
-    Locked,
-    RateLimited,
-}
-
-impl SelfServiceOutcome {
-    pub fn code(self) -> &'static str {
-        match self {
-            SelfServiceOutcome::LinkSent => "link_sent",
-            SelfServiceOutcome::Refused => "refused",
-            SelfServiceOutcome::Locked => "locked",
-            SelfServiceOutcome::RateLimited => "rate_limited",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SelfServiceResult {
@@ -98,7 +78,7 @@ impl Services {
                 email_typed: Some(keep(email)),
                 accepted: verdict.accepted,
                 verdict: serde_json::to_string(&verdict).expect("verdict serialises"),
-                outcome: outcome.code().into(),
+                outcome: outcome,
                 client: client.map(|c| sanitize_line(c, 64)),
             },
             self.now(),

@@ -26,7 +26,7 @@ pub struct StaffListing {
     pub id: i64,
     pub login: String,
     pub full_name: String,
-    pub role: String,
+    pub role: Role,
     pub orgs: Vec<String>,
     pub active: bool,
     pub locked: bool,
@@ -47,7 +47,7 @@ impl Services {
                 row.login
             )));
         }
-        let role = Role::parse(&row.role).unwrap_or(Role::Desk);
+        let role = row.role;
         let orgs = match role {
             Role::Admin => self
                 .config
@@ -217,7 +217,7 @@ impl Services {
             staff_rows::NewStaff {
                 login: &new.login,
                 full_name: &new.full_name,
-                role: new.role.code(),
+                role: new.role,
                 orgs: &orgs,
                 password,
             },

@@ -2,33 +2,8 @@
 //! staff service takes a `&Staff`, so no action runs without one.
 
 use super::error::{ServiceError, ServiceResult};
+pub use crate::domain::Role;
 use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Works on accounts of their own organisations.
-    Desk,
-    /// Works on every organisation and manages staff.
-    Admin,
-}
-
-impl Role {
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Desk => "desk",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Role> {
-        match code {
-            "desk" => Some(Role::Desk),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
 
 /// An identified, active staff member.
 #[derive(Debug, Clone, Serialize)]

@@ -3,6 +3,7 @@
 
 use super::Tx;
 use super::entities::{account, card, email_history, search_term};
+use crate::domain::AccountStatus;
 use crate::domain::normalize::{card_key, email_key};
 use crate::domain::search_terms::{TermSource, account_terms};
 use crate::domain::verdict::{Candidate, CandidateCard, CardStatus, PreviousEmail};
@@ -174,7 +175,7 @@ pub async fn verdict_candidates(
                 .filter(|c| c.account_id == a.id)
                 .map(|c| CandidateCard {
                     number: c.number.clone(),
-                    status: CardStatus::parse(&c.status).unwrap_or(CardStatus::Lost),
+                    status: c.status,
                 })
                 .collect(),
             previous_emails: history
@@ -218,7 +219,7 @@ pub async fn insert(tx: &Tx, new: NewAccount, now: i64) -> Result<account::Model
         email_key: Set(email_key(&new.email)),
         email: Set(new.email),
         phone: Set(new.phone),
-        status: Set("active".into()),
+        status: Set(AccountStatus::Active),
         credential_hash: Set(hash),
         credential_key_id: Set(key_id),
         credential_set_at: Set(new.credential_set_at),
@@ -247,7 +248,7 @@ pub async fn add_card(
         org: Set(account.org.clone()),
         number: Set(number.to_string()),
         number_key: Set(card_key(number)),
-        status: Set(status.code().into()),
+        status: Set(status),
         created_at: Set(now),
         changed_at: Set((status != CardStatus::Active).then_some(now)),
         ..Default::default()
@@ -263,7 +264,7 @@ pub async fn set_card_status(
     now: i64,
 ) -> Result<(), DbErr> {
     card::Entity::update_many()
-        .col_expr(card::Column::Status, Expr::value(status.code()))
+        .col_expr(card::Column::Status, Expr::value(status))
         .col_expr(card::Column::ChangedAt, Expr::value(now))
         .filter(card::Column::Id.eq(card_id))
         .exec(tx)
@@ -321,7 +322,7 @@ pub async fn refresh_terms(tx: &Tx, account: &account::Model) -> Result<(), DbEr
             account_id: Set(account.id),
             org: Set(account.org.clone()),
             term: Set(term),
-            kind: Set(kind.code().into()),
+            kind: Set(kind),
             ..Default::default()
         }
     }))

@@ -3,6 +3,7 @@
 
 use super::Tx;
 use super::entities::attempt;
+use crate::domain::SelfServiceOutcome;
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
@@ -16,7 +17,7 @@ pub struct NewAttempt {
     pub email_typed: Option<String>,
     pub accepted: bool,
     pub verdict: String,
-    pub outcome: String,
+    pub outcome: SelfServiceOutcome,
     pub client: Option<String>,
 }
 

@@ -4,8 +4,10 @@
 
 use super::entities::{account, card, search_term};
 use super::{Backend, Store, Tx};
+use crate::domain::AccountStatus;
 use crate::domain::normalize::{card_key, email_key};
 use crate::domain::search_terms::{TermSource, account_terms};
+use crate::domain::verdict::CardStatus;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, Statement};
 
 /// One generated account.
@@ -35,7 +37,7 @@ pub async fn insert_generated(tx: &Tx, list: &[GeneratedAccount], now: i64) -> R
             email_key: Set(email_key(&g.email)),
             email: Set(g.email.clone()),
             phone: Set(g.phone.clone()),
-            status: Set("active".into()),
+            status: Set(AccountStatus::Active),
             credential_hash: Set(None),
             credential_key_id: Set(None),
             credential_set_at: Set(None),
@@ -57,7 +59,7 @@ pub async fn insert_generated(tx: &Tx, list: &[GeneratedAccount], now: i64) -> R
                     org: Set(g.org.clone()),
                     number: Set(n.clone()),
                     number_key: Set(card_key(n)),
-                    status: Set("active".into()),
+                    status: Set(CardStatus::Active),
                     created_at: Set(now),
                     changed_at: Set(None),
                     ..Default::default()
@@ -83,7 +85,7 @@ pub async fn insert_generated(tx: &Tx, list: &[GeneratedAccount], now: i64) -> R
                     account_id: Set(g.id),
                     org: Set(g.org.clone()),
                     term: Set(term),
-                    kind: Set(kind.code().into()),
+                    kind: Set(kind),
                     ..Default::default()
                 });
             }

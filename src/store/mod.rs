@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod attempts;
 pub mod audit_log;
 pub mod bulk;
+mod codes;
 pub mod consistency;
 pub mod entities;
 mod migration;

@@ -3,6 +3,7 @@
 
 use super::Tx;
 use super::entities::outbox;
+use crate::domain::{Language, MailTemplate, OutboxStatus};
 use sea_orm::prelude::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -13,8 +14,8 @@ pub struct NewMail {
     pub account_id: Option<i64>,
     pub token_id: Option<i64>,
     pub recipient: String,
-    pub template: String,
-    pub language: String,
+    pub template: MailTemplate,
+    pub language: Language,
     /// Non-secret template values as JSON.
     pub params: String,
     /// The link, sealed (see `secrets::Sealer`); `None` for notices.
@@ -31,7 +32,7 @@ fn row(m: NewMail, now: i64) -> outbox::ActiveModel {
         language: Set(m.language),
         params: Set(m.params),
         sealed_link: Set(m.sealed_link),
-        status: Set("queued".into()),
+        status: Set(OutboxStatus::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         last_answer: Set(None),
@@ -63,7 +64,7 @@ pub async fn for_account(tx: &Tx, account_id: i64) -> Result<Vec<outbox::Model>,
 pub async fn list(
     tx: &Tx,
     orgs: &[String],
-    status: Option<&str>,
+    status: Option<OutboxStatus>,
     limit: u64,
 ) -> Result<Vec<outbox::Model>, DbErr> {
     let mut q = outbox::Entity::find().filter(outbox::Column::Org.is_in(orgs.iter().cloned()));
@@ -98,10 +99,10 @@ pub async fn cancel_queued_for_tokens(tx: &Tx, token_ids: &[i64], why: &str) -> 
         return Ok(());
     }
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("cancelled"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Cancelled))
         .col_expr(outbox::Column::LastAnswer, Expr::value(why))
         .filter(outbox::Column::TokenId.is_in(token_ids.iter().copied()))
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .exec(tx)
         .await
         .map(|_| ())
@@ -116,12 +117,12 @@ pub async fn claim_next(tx: &Tx, now: i64, lease_ms: i64) -> Result<Option<outbo
     // would scan the table.
     let queued = || {
         sea_orm::Condition::all()
-            .add(outbox::Column::Status.eq("queued"))
+            .add(outbox::Column::Status.eq(OutboxStatus::Queued))
             .add(outbox::Column::NextAttemptAt.lte(now))
     };
     let stale = || {
         sea_orm::Condition::all()
-            .add(outbox::Column::Status.eq("sending"))
+            .add(outbox::Column::Status.eq(OutboxStatus::Sending))
             .add(outbox::Column::ClaimedUntil.lt(now))
     };
     for _ in 0..3 {
@@ -140,7 +141,7 @@ pub async fn claim_next(tx: &Tx, now: i64, lease_ms: i64) -> Result<Option<outbo
             return Ok(None);
         };
         let won = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value("sending"))
+            .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sending))
             .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + lease_ms))
             .col_expr(
                 outbox::Column::Attempts,
@@ -178,7 +179,7 @@ pub async fn mark_sent(
     now: i64,
 ) -> Result<(), DbErr> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("sent"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
         .col_expr(outbox::Column::SentAt, Expr::value(now))
         .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
         .col_expr(outbox::Column::MessageId, Expr::value(message_id))
@@ -202,7 +203,7 @@ pub async fn make_due(tx: &Tx, orgs: &[String], now: i64) -> Result<u64, DbErr> 
     outbox::Entity::update_many()
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
         .filter(outbox::Column::Org.is_in(orgs.iter().cloned()))
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .filter(outbox::Column::NextAttemptAt.gt(now))
         .exec(tx)
         .await
@@ -212,7 +213,7 @@ pub async fn make_due(tx: &Tx, orgs: &[String], now: i64) -> Result<u64, DbErr> 
 /// A transient failure: back to the queue until `next_at`.
 pub async fn mark_retry(tx: &Tx, id: i64, answer: &str, next_at: i64) -> Result<(), DbErr> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("queued"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Queued))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_at))
         .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
         .col_expr(
@@ -226,7 +227,7 @@ pub async fn mark_retry(tx: &Tx, id: i64, answer: &str, next_at: i64) -> Result<
 }
 
 /// Given up (`failed`) or no longer worth sending (`cancelled`).
-pub async fn mark_final(tx: &Tx, id: i64, status: &str, answer: &str) -> Result<(), DbErr> {
+pub async fn mark_final(tx: &Tx, id: i64, status: OutboxStatus, answer: &str) -> Result<(), DbErr> {
     outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(status))
         .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
@@ -248,8 +249,8 @@ pub async fn mark_final(tx: &Tx, id: i64, status: &str, answer: &str) -> Result<
 pub async fn status_counts_for_purpose(
     tx: &Tx,
     org: &str,
-    template: &str,
-) -> Result<Vec<(String, i64)>, DbErr> {
+    template: MailTemplate,
+) -> Result<Vec<(OutboxStatus, i64)>, DbErr> {
     outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Status)

@@ -2,6 +2,7 @@
 
 use super::Tx;
 use super::entities::staff;
+use crate::domain::Role;
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -33,7 +34,7 @@ pub async fn list(tx: &Tx) -> Result<Vec<staff::Model>, DbErr> {
 pub struct NewStaff<'a> {
     pub login: &'a str,
     pub full_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub orgs: &'a str,
     pub password: Option<(String, String)>,
 }
@@ -46,7 +47,7 @@ pub async fn insert(tx: &Tx, s: NewStaff<'_>, now: i64) -> Result<staff::Model, 
     staff::ActiveModel {
         login: Set(s.login.to_string()),
         full_name: Set(s.full_name.to_string()),
-        role: Set(s.role.to_string()),
+        role: Set(s.role),
         orgs: Set(s.orgs.to_string()),
         password_hash: Set(hash),
         password_key_id: Set(key),

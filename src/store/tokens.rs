@@ -21,8 +21,8 @@ fn row(t: &NewToken<'_>, now: i64) -> reset_token::ActiveModel {
     reset_token::ActiveModel {
         account_id: Set(t.account_id),
         org: Set(t.org.to_string()),
-        purpose: Set(t.purpose.code().into()),
-        origin: Set(t.origin.code().into()),
+        purpose: Set(t.purpose),
+        origin: Set(t.origin),
         token_hash: Set(t.token_hash.to_string()),
         sent_to: Set(t.sent_to.to_string()),
         created_at: Set(now),
@@ -47,7 +47,7 @@ fn live(account_id: i64, purpose: Option<LinkPurpose>, now: i64) -> sea_orm::Con
         .add(reset_token::Column::RevokedAt.is_null())
         .add(reset_token::Column::ExpiresAt.gt(now));
     if let Some(p) = purpose {
-        c = c.add(reset_token::Column::Purpose.eq(p.code()));
+        c = c.add(reset_token::Column::Purpose.eq(p));
     }
     c
 }
@@ -81,10 +81,7 @@ pub async fn revoke_ids(
 ) -> Result<u64, DbErr> {
     let res = reset_token::Entity::update_many()
         .col_expr(reset_token::Column::RevokedAt, Expr::value(now))
-        .col_expr(
-            reset_token::Column::RevokeReason,
-            Expr::value(reason.code()),
-        )
+        .col_expr(reset_token::Column::RevokeReason, Expr::value(reason))
         .filter(reset_token::Column::Id.is_in(ids.iter().copied()))
         .filter(reset_token::Column::UsedAt.is_null())
         .filter(reset_token::Column::RevokedAt.is_null())
@@ -137,7 +134,7 @@ pub async fn created_after(
 ) -> Result<Vec<i64>, DbErr> {
     Ok(reset_token::Entity::find()
         .filter(reset_token::Column::AccountId.eq(account_id))
-        .filter(reset_token::Column::Purpose.eq(purpose.code()))
+        .filter(reset_token::Column::Purpose.eq(purpose))
         .filter(reset_token::Column::CreatedAt.gt(since))
         .order_by_asc(reset_token::Column::CreatedAt)
         .all(tx)
@@ -208,7 +205,7 @@ pub async fn state_counts(
     let base = || {
         reset_token::Entity::find()
             .filter(reset_token::Column::Org.eq(org))
-            .filter(reset_token::Column::Purpose.eq(purpose.code()))
+            .filter(reset_token::Column::Purpose.eq(purpose))
     };
     let used = base()
         .filter(reset_token::Column::UsedAt.is_not_null())
@@ -251,7 +248,7 @@ pub async fn with_live_purpose(
         .column(reset_token::Column::AccountId)
         .distinct()
         .filter(live_any(now))
-        .filter(reset_token::Column::Purpose.eq(purpose.code()))
+        .filter(reset_token::Column::Purpose.eq(purpose))
         .filter(reset_token::Column::AccountId.is_in(account_ids.iter().copied()))
         .into_tuple()
         .all(tx)
@@ -313,7 +310,7 @@ pub async fn over_rate_limit(
         .column(reset_token::Column::AccountId)
         .column_as(reset_token::Column::Id.count(), "n")
         .filter(reset_token::Column::AccountId.is_in(account_ids.iter().copied()))
-        .filter(reset_token::Column::Purpose.eq(purpose.code()))
+        .filter(reset_token::Column::Purpose.eq(purpose))
         .filter(reset_token::Column::CreatedAt.gt(since))
         .group_by(reset_token::Column::AccountId)
         .into_tuple()

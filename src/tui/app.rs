@@ -4,13 +4,13 @@
 //! tested by feeding it actions.
 
 use super::action::{Action, Effect, Job, JobOutput, VerifyOutcome};
-use super::i18n::Texts;
 use super::keymap::{Command, Keymap};
 use super::popup::Popup;
 use super::view::layout::{self, Hit};
 use super::view::theme::Theme;
 use crate::domain::link::{LinkPurpose, LinkState};
 use crate::service::{AccountDetail, AccountSummary};
+use crate::text::Words;
 use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -66,7 +66,6 @@ pub struct Session {
     pub database: String,
     /// Staff log in with a password, so the idle lock can ask for it.
     pub password_login: bool,
-    pub time_zone: String,
     pub idle_lock_ms: i64,
 }
 
@@ -122,7 +121,7 @@ pub struct Lock {
 }
 
 pub struct App {
-    pub texts: Texts,
+    pub words: Words,
     pub keymap: Keymap,
     pub theme: Theme,
     pub session: Session,
@@ -146,7 +145,7 @@ pub struct App {
 
 impl App {
     pub fn new(
-        texts: Texts,
+        words: Words,
         keymap: Keymap,
         theme: Theme,
         session: Session,
@@ -154,7 +153,7 @@ impl App {
         size: (u16, u16),
     ) -> App {
         App {
-            texts,
+            words,
             keymap,
             theme,
             session,
@@ -320,7 +319,7 @@ impl App {
                     lock.checking = false;
                     lock.password.reset();
                     lock.error =
-                        Some(message.unwrap_or_else(|| self.texts.t("lock.wrong").to_string()));
+                        Some(message.unwrap_or_else(|| self.words.t("lock.wrong").to_string()));
                 }
                 Vec::new()
             }
@@ -515,7 +514,7 @@ impl App {
         let card = self.verify.card.value().to_string();
         let uses_card = self.verify_uses_card();
         if email.trim().is_empty() && (!uses_card || card.trim().is_empty()) {
-            self.verify.error = Some(self.texts.t("verify.type_something").to_string());
+            self.verify.error = Some(self.words.t("verify.type_something").to_string());
             return Vec::new();
         }
         let request = self.request_id();
@@ -615,7 +614,7 @@ impl App {
         } else {
             // With operating-system logins there is nothing to ask for
             // here: end the session, as SSH would for a closed laptop.
-            self.exit_message = Some(self.texts.t("lock.ended").to_string());
+            self.exit_message = Some(self.words.t("lock.ended").to_string());
             self.quit = true;
         }
         Vec::new()
@@ -684,7 +683,7 @@ impl App {
     }
 
     fn show_job_output(&mut self, output: JobOutput) {
-        let t = &self.texts;
+        let t = &self.words;
         let info = match output {
             JobOutput::LinkSent(sent) => {
                 let purpose = match sent.purpose {
@@ -696,10 +695,7 @@ impl App {
                     &[
                         ("purpose", purpose),
                         ("to", &sent.sent_to_masked),
-                        (
-                            "expires",
-                            &super::view::words::local_time(self, sent.expires_at),
-                        ),
+                        ("expires", &self.words.time(sent.expires_at)),
                     ],
                 )
             }

@@ -18,17 +18,17 @@ impl App {
     /// Opens the form or confirmation of an account action.
     pub(super) fn start_account_action(&mut self, command: Command) -> Vec<Effect> {
         let Some(detail) = self.detail() else {
-            self.status = Some(Status::Error(self.texts.t("status.open_first").to_string()));
+            self.status = Some(Status::Error(self.words.t("status.open_first").to_string()));
             return Vec::new();
         };
         if self.busy.is_some() {
-            self.status = Some(Status::Error(self.texts.t("status.wait").to_string()));
+            self.status = Some(Status::Error(self.words.t("status.wait").to_string()));
             return Vec::new();
         }
         let a = &detail.account;
         let account_id = a.id;
-        let t = &self.texts;
-        let name = super::view::words::safe(&a.full_name);
+        let t = &self.words;
+        let name = crate::text::safe(&a.full_name);
         let kind = if a.credential_kind == "pin" {
             "pin"
         } else {
@@ -44,8 +44,8 @@ impl App {
                 let mut lines = vec![t.f(
                     "confirm.send_link",
                     &[
-                        ("purpose", t.t(super::view::words::purpose_key(purpose))),
-                        ("to", &super::view::words::safe(&a.email_masked)),
+                        ("purpose", t.purpose(purpose)),
+                        ("to", &crate::text::safe(&a.email_masked)),
                     ],
                 )];
                 let live = detail
@@ -106,11 +106,8 @@ impl App {
                         lines: vec![t.f(
                             "confirm.revoke",
                             &[
-                                ("purpose", t.t(super::view::words::purpose_key(l.purpose))),
-                                (
-                                    "created",
-                                    &super::view::words::local_time(self, l.created_at),
-                                ),
+                                ("purpose", t.purpose(l.purpose)),
+                                ("created", &self.words.time(l.created_at)),
                             ],
                         )],
                     },
@@ -185,7 +182,7 @@ impl App {
             Popup::Confirm { job, lines } => match code {
                 KeyCode::Enter | KeyCode::Char('y' | 'k' | 'j') => (None, self.run_job(job)),
                 KeyCode::Esc | KeyCode::Char('n' | 'e') => {
-                    self.status = Some(Status::Info(self.texts.t("status.cancelled").to_string()));
+                    self.status = Some(Status::Info(self.words.t("status.cancelled").to_string()));
                     (None, vec![])
                 }
                 _ => (Some(Popup::Confirm { job, lines }), vec![]),
@@ -221,7 +218,7 @@ impl App {
                     KeyCode::Enter => Some(selected),
                     KeyCode::Esc => return (None, vec![]),
                     KeyCode::Char(c) => REVEAL_FIELDS.iter().position(|f| {
-                        self.texts
+                        self.words
                             .t(super::popup::reveal_field_key(*f))
                             .to_lowercase()
                             .starts_with(c)
@@ -259,10 +256,10 @@ impl App {
             KeyCode::Enter if !form.on_second => form.on_second = true,
             KeyCode::Enter => {
                 if form.first.value().is_empty() {
-                    form.error = Some(self.texts.t("pin_form.empty").to_string());
+                    form.error = Some(self.words.t("pin_form.empty").to_string());
                     form.on_second = false;
                 } else if form.first.value() != form.second.value() {
-                    form.error = Some(self.texts.t("pin_form.differ").to_string());
+                    form.error = Some(self.words.t("pin_form.differ").to_string());
                     form.second.reset();
                 } else {
                     let job = Job::SetPin {
@@ -272,12 +269,12 @@ impl App {
                     };
                     let name = self
                         .detail()
-                        .map(|d| super::view::words::safe(&d.account.full_name))
+                        .map(|d| crate::text::safe(&d.account.full_name))
                         .unwrap_or_default();
                     let lines = vec![
-                        self.texts
+                        self.words
                             .f(&format!("confirm.set_{}", form.kind), &[("name", &name)]),
-                        self.texts.t("confirm.links_die").to_string(),
+                        self.words.t("confirm.links_die").to_string(),
                     ];
                     return (Some(Popup::Confirm { job, lines }), vec![]);
                 }
@@ -327,23 +324,23 @@ impl App {
                 let note = form.note.value().trim().to_string();
                 form.error = if !crate::domain::normalize::is_plausible_email(&email) {
                     form.field = EmailField::Email;
-                    Some(self.texts.t("email_form.bad_email").to_string())
+                    Some(self.words.t("email_form.bad_email").to_string())
                 } else if form.check.is_none() {
                     form.field = EmailField::Check;
-                    Some(self.texts.t("email_form.pick_check").to_string())
+                    Some(self.words.t("email_form.pick_check").to_string())
                 } else if form.check == Some(IdentityCheck::Other) && note.is_empty() {
-                    Some(self.texts.t("email_form.note_needed").to_string())
+                    Some(self.words.t("email_form.note_needed").to_string())
                 } else {
                     None
                 };
                 if form.error.is_none() {
                     let checked = form.check.unwrap_or(IdentityCheck::Other);
                     let lines = vec![
-                        self.texts.f(
+                        self.words.f(
                             "confirm.change_email",
-                            &[("to", &super::view::words::safe(&email))],
+                            &[("to", &crate::text::safe(&email))],
                         ),
-                        self.texts.t("confirm.old_links_die").to_string(),
+                        self.words.t("confirm.old_links_die").to_string(),
                     ];
                     let job = Job::ChangeEmail {
                         account_id: form.account_id,
@@ -373,21 +370,21 @@ impl App {
             KeyCode::Enter => {
                 let text = form.input.value().trim().to_string();
                 if text.is_empty() {
-                    form.error = Some(self.texts.t("text_form.empty").to_string());
+                    form.error = Some(self.words.t("text_form.empty").to_string());
                     return (Some(Popup::TextForm(form)), vec![]);
                 }
                 let account_id = form.account_id;
                 return match form.purpose {
                     TextPurpose::Note => {
                         let lines = vec![
-                            self.texts.t("confirm.add_note").to_string(),
-                            super::view::words::safe(&text),
+                            self.words.t("confirm.add_note").to_string(),
+                            crate::text::safe(&text),
                         ];
                         let job = Job::AddNote { account_id, text };
                         (Some(Popup::Confirm { job, lines }), vec![])
                     }
                     TextPurpose::UnlockReason => {
-                        let lines = vec![self.texts.t("confirm.unlock").to_string()];
+                        let lines = vec![self.words.t("confirm.unlock").to_string()];
                         let job = Job::Unlock {
                             account_id,
                             reason: text,

@@ -4,7 +4,6 @@
 
 use super::action::VerifyOutcome;
 use super::app::{App, OrgInfo, Session};
-use super::i18n::Texts;
 use super::keymap::Keymap;
 use super::view::theme::Theme;
 use crate::config::Language;
@@ -14,6 +13,7 @@ use crate::service::{
     AccountDetail, AccountSummary, AccountView, AttemptView, Badge, CardView, LinkView, MailView,
     NoteView,
 };
+use crate::text::Words;
 
 /// 2026-11-22 12:00:00 UTC.
 pub const NOW: i64 = 1_795_348_800_000;
@@ -38,14 +38,13 @@ pub fn session() -> Session {
         ],
         database: "SQLite avain.db".into(),
         password_login: false,
-        time_zone: "Europe/Helsinki".into(),
         idle_lock_ms: 15 * 60_000,
     }
 }
 
 pub fn app(lang: Language, size: (u16, u16)) -> App {
     App::new(
-        Texts::new(lang),
+        Words::new(lang, "Europe/Helsinki"),
         Keymap::default(),
         Theme { color: false },
         session(),
@@ -97,9 +96,9 @@ pub fn results() -> Vec<AccountSummary> {
 fn mail(status: &str, answer: Option<&str>, attempts: i32) -> MailView {
     MailView {
         id: 1,
-        template: "pin_reset".into(),
+        template: crate::domain::MailTemplate::PinReset,
         recipient_masked: "a***.v*******@e******.fi".into(),
-        status: status.into(),
+        status: status.parse().expect("a mail status"),
         attempts,
         next_attempt_at: (status == "queued").then_some(NOW + 10 * 60_000),
         last_answer: answer.map(str::to_string),
@@ -158,7 +157,7 @@ pub fn detail(name: &str) -> Box<AccountDetail> {
         cards: vec![CardView {
             id: 1,
             number_masked: "******0001".into(),
-            status: "active".into(),
+            status: crate::domain::verdict::CardStatus::Active,
             changed_at: None,
         }],
         previous_emails: Vec::new(),
@@ -199,7 +198,7 @@ pub fn detail(name: &str) -> Box<AccountDetail> {
         attempts: vec![AttemptView {
             at: NOW - 26 * HOUR,
             accepted: false,
-            outcome: "refused".into(),
+            outcome: crate::domain::SelfServiceOutcome::Refused,
             card_codes: vec!["exact".into()],
             email_codes: vec!["case_differs".into()],
             client: None,

@@ -6,7 +6,6 @@
 pub mod action;
 pub mod app;
 mod app_actions;
-pub mod i18n;
 pub mod keymap;
 pub mod popup;
 pub mod runner;
@@ -91,11 +90,10 @@ pub fn build_app(
         orgs,
         database: String::new(),
         password_login: config.auth.mode == AuthMode::Password,
-        time_zone: config.mail.time_zone.clone(),
         idle_lock_ms: config.security.idle_lock_minutes as i64 * 60_000,
     };
     Ok(App::new(
-        i18n::Texts::new(lang),
+        crate::text::Words::new(lang, &config.mail.time_zone),
         keymap,
         view::theme::Theme::from_env(),
         session,
@@ -116,13 +114,13 @@ pub async fn run(start: ConsoleStart) -> anyhow::Result<Option<String>> {
     let mut app = build_app(&services, &staff, lang, size)?;
     app.session.database = database_label(&paths.database_url);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let runner = runner::Runner::new(services.clone(), staff, app.texts.clone(), tx);
+    let runner = runner::Runner::new(services.clone(), staff, app.words.clone(), tx);
     let (stop_mail, stop_rx) = watch::channel(false);
-    match crate::mail::Mailer::from_services(&services, &paths.mail_folder) {
+    match services.delivery(&paths.mail_folder) {
         Ok(mailer) => runner.spawn_mailer(mailer, stop_rx),
         Err(e) => {
             app.status = Some(app::Status::Error(
-                app.texts.f("status.mail_off", &[("why", &e)]),
+                app.words.f("status.mail_off", &[("why", &e)]),
             ));
         }
     }

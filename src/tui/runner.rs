@@ -4,9 +4,8 @@
 
 use super::action::{Action, Effect, Job, JobOutput, VerifyOutcome};
 use super::app::SEARCH_LIMIT;
-use super::i18n::Texts;
-use super::view::words::format_local;
 use crate::service::{NewCredential, ServiceError, Services, Staff};
+use crate::text::Words;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc, watch};
@@ -19,7 +18,7 @@ const MAIL_POLL: Duration = Duration::from_secs(5);
 pub struct Runner {
     services: Services,
     staff: Arc<Staff>,
-    texts: Arc<Texts>,
+    words: Arc<Words>,
     actions: mpsc::UnboundedSender<Action>,
     mail_wake: Arc<Notify>,
 }
@@ -28,57 +27,20 @@ impl Runner {
     pub fn new(
         services: Services,
         staff: Staff,
-        texts: Texts,
+        words: Words,
         actions: mpsc::UnboundedSender<Action>,
     ) -> Runner {
         Runner {
             services,
             staff: Arc::new(staff),
-            texts: Arc::new(texts),
+            words: Arc::new(words),
             actions,
             mail_wake: Arc::new(Notify::new()),
         }
     }
 
-    /// Words for a failed service call, in the console's language.
-    pub fn describe(texts: &Texts, time_zone: &str, e: &ServiceError) -> String {
-        match e {
-            ServiceError::NotFound(_) => texts.t("error.not_found").to_string(),
-            ServiceError::Forbidden(_) => texts.t("error.forbidden").to_string(),
-            ServiceError::Refused(detail) => format!("{}: {detail}", texts.t("error.refused")),
-            ServiceError::BadInput(detail) => format!("{}: {detail}", texts.t("error.bad_input")),
-            ServiceError::Store(detail) => format!("{}: {detail}", texts.t("error.database")),
-            ServiceError::RateLimited {
-                limit,
-                next_allowed_at,
-            } => texts.f(
-                "error.rate_limited",
-                &[
-                    ("limit", &limit.to_string()),
-                    ("at", &format_local(texts.lang, time_zone, *next_allowed_at)),
-                ],
-            ),
-            ServiceError::Policy(refusal) => {
-                use crate::domain::policy::PolicyRefusal as P;
-                let key = format!("policy.{}", refusal.code());
-                match refusal {
-                    P::PinLength { expected, got } => texts.f(
-                        &key,
-                        &[
-                            ("expected", &expected.to_string()),
-                            ("got", &got.to_string()),
-                        ],
-                    ),
-                    P::PasswordTooShort { min } => texts.f(&key, &[("min", &min.to_string())]),
-                    P::PasswordTooLong { max } => texts.f(&key, &[("max", &max.to_string())]),
-                    _ => texts.t(&key).to_string(),
-                }
-            }
-        }
-    }
-
     fn fail(&self, e: ServiceError) -> String {
-        Runner::describe(&self.texts, &self.services.config.mail.time_zone, &e)
+        e.describe(&self.words)
     }
 
     /// Starts one effect in the background.
@@ -179,7 +141,7 @@ impl Runner {
     {
         let future = work(self.clone());
         let actions = self.actions.clone();
-        let internal = self.texts.t("error.internal").to_string();
+        let internal = self.words.t("error.internal").to_string();
         tokio::spawn(async move {
             let action = match tokio::spawn(future).await {
                 Ok(action) => action,
@@ -283,13 +245,13 @@ impl Runner {
 
     /// Delivers queued mail while the console runs, and says when it did
     /// something so the links pane can show it.
-    pub fn spawn_mailer(&self, mailer: crate::mail::Mailer, mut stop: watch::Receiver<bool>) {
+    pub fn spawn_mailer(&self, mailer: crate::service::Delivery, mut stop: watch::Receiver<bool>) {
         let actions = self.actions.clone();
         let wake = self.mail_wake.clone();
         tokio::spawn(async move {
             loop {
                 match mailer.deliver_due(100).await {
-                    Ok(report) if report != crate::mail::DeliveryReport::default() => {
+                    Ok(report) if report != crate::service::DeliveryReport::default() => {
                         let _ = actions.send(Action::MailProgressed);
                     }
                     Ok(_) => {}

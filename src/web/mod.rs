@@ -10,7 +10,7 @@ use crate::config::Language;
 use crate::domain::normalize::{card_key, email_key};
 use crate::domain::policy::CredentialPolicy;
 use crate::service::{LinkProblem, Services};
-use crate::tui::i18n::Texts;
+use crate::text::Words;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -61,7 +61,7 @@ impl WebState {
         })
     }
 
-    fn texts(&self, org: Option<&str>, query: &HashMap<String, String>) -> Texts {
+    fn texts(&self, org: Option<&str>, query: &HashMap<String, String>) -> Words {
         let lang = query
             .get("lang")
             .and_then(|l| Language::from_locale(l))
@@ -71,7 +71,7 @@ impl WebState {
             })
             .or(self.services.config.ui.language)
             .unwrap_or_default();
-        Texts::new(lang)
+        Words::new(lang, &self.services.config.mail.time_zone)
     }
 }
 
@@ -167,7 +167,7 @@ async fn front(State(state): State<Shared>, Query(q): Query<HashMap<String, Stri
 
 fn request_page(
     state: &WebState,
-    t: &Texts,
+    t: &Words,
     org: &crate::config::OrgConfig,
     lang: &str,
     error: Option<&str>,
@@ -219,14 +219,14 @@ async fn request_form(
 }
 
 /// A page that only says what went wrong.
-fn message_page(t: &Texts, status: StatusCode, title_key: &str, text_key: &str) -> Response {
+fn message_page(t: &Words, status: StatusCode, title_key: &str, text_key: &str) -> Response {
     html(
         status,
         layout(t, t.t(title_key), &paragraph(t.t(text_key), "error")),
     )
 }
 
-fn too_many(t: &Texts) -> Response {
+fn too_many(t: &Words) -> Response {
     message_page(
         t,
         StatusCode::TOO_MANY_REQUESTS,
@@ -235,7 +235,7 @@ fn too_many(t: &Texts) -> Response {
     )
 }
 
-fn csrf_failed(t: &Texts) -> Response {
+fn csrf_failed(t: &Words) -> Response {
     message_page(t, StatusCode::FORBIDDEN, "web.csrf_title", "web.csrf_text")
 }
 
@@ -289,7 +289,7 @@ async fn request_submit(
     html(StatusCode::OK, layout(&t, t.t("web.sent_title"), &body))
 }
 
-fn dead_link(state: &WebState, t: &Texts, lang: &str, problem: LinkProblem) -> Response {
+fn dead_link(state: &WebState, t: &Words, lang: &str, problem: LinkProblem) -> Response {
     let text = match problem {
         LinkProblem::Unknown => "web.dead_unknown",
         LinkProblem::Expired => "web.dead_expired",
@@ -317,7 +317,7 @@ fn dead_link(state: &WebState, t: &Texts, lang: &str, problem: LinkProblem) -> R
 
 fn link_page(
     state: &WebState,
-    t: &Texts,
+    t: &Words,
     token: &str,
     lang: &str,
     info: &crate::service::LinkInfo,
@@ -338,11 +338,7 @@ fn link_page(
             format!("minlength=\"{min_length}\""),
         ),
     };
-    let at = crate::mail::local_time::format(
-        info.expires_at,
-        t.lang.code(),
-        &state.services.config.mail.time_zone,
-    );
+    let at = t.long_time(info.expires_at);
     let mut body = format!("<p><strong>{}</strong></p>", e(&info.org_name));
     body.push_str(&paragraph(&rule, ""));
     if let Some(err) = error {
@@ -449,11 +445,7 @@ async fn link_submit(
         }
         Ok(Err(problem)) => dead_link(&state, &t, &lang_query(&q), problem),
         Err(crate::service::ServiceError::Policy(refusal)) => {
-            let reason = crate::tui::runner::Runner::describe(
-                &t,
-                &state.services.config.mail.time_zone,
-                &crate::service::ServiceError::Policy(refusal),
-            );
+            let reason = t.policy(&refusal);
             link_page(&state, &t, &token, &lang_query(&q), &info, Some(&reason))
         }
         Err(err) => server_error(&state, &q, err),
@@ -470,8 +462,7 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let mailer =
-        crate::mail::Mailer::from_services(&services, mail_folder).map_err(anyhow::Error::msg)?;
+    let mailer = services.delivery(mail_folder).map_err(anyhow::Error::msg)?;
     let worker = tokio::spawn(async move { mailer.run(Duration::from_secs(2), stop_rx).await });
     eprintln!("avain: patron pages on http://{}", listener.local_addr()?);
     let app = router(WebState::new(services))

@@ -1,7 +1,7 @@
 //! The patron pages as HTML: small, server-rendered, no JavaScript, one
 //! form per page with labels tied to fields, every value escaped.
 
-use crate::tui::i18n::Texts;
+use crate::text::Words;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn e(text: &str) -> String {
@@ -24,14 +24,14 @@ label{display:block;margin-top:1rem;font-weight:600}input{font-size:1.1rem;paddi
 button{margin-top:1.2rem;font-size:1.1rem;padding:.5rem 1.2rem}.error{color:#a00;font-weight:600}.note{color:#444}";
 
 /// A whole page around `body` (already HTML).
-pub fn layout(texts: &Texts, title: &str, body: &str) -> String {
+pub fn layout(texts: &Words, title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta name=\"referrer\" content=\"no-referrer\">\
 <title>{full_title}</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\
 <body><main><h1>{title}</h1>\n{body}\n</main></body></html>\n",
-        lang = texts.lang.code(),
+        lang = texts.lang().code(),
         title = e(title),
         full_title = if title == texts.t("web.title") {
             e(title)

@@ -253,12 +253,12 @@ impl Services {
             let key = card_key(number);
             for c in cards
                 .iter()
-                .filter(|c| c.status == "active" && c.number_key != key)
+                .filter(|c| c.status == CardStatus::Active && c.number_key != key)
             {
                 accounts::set_card_status(tx, c.id, CardStatus::Replaced, now).await?;
             }
             match cards.iter().find(|c| c.number_key == key) {
-                Some(c) if c.status != "active" => {
+                Some(c) if c.status != CardStatus::Active => {
                     accounts::set_card_status(tx, c.id, CardStatus::Active, now).await?
                 }
                 Some(_) => {}

@@ -1,5 +1,6 @@
 //! A patron's account in one organisation. Times are Unix milliseconds.
 
+use crate::domain::AccountStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,7 +15,7 @@ pub struct Model {
     pub email: String,
     pub email_key: String,
     pub phone: Option<String>,
-    pub status: String,
+    pub status: AccountStatus,
     pub credential_hash: Option<String>,
     pub credential_key_id: Option<String>,
     pub credential_set_at: Option<i64>,

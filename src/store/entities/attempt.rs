@@ -1,5 +1,6 @@
 //! A patron's own try on the self-service form and the verdict it got.
 
+use crate::domain::SelfServiceOutcome;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +14,7 @@ pub struct Model {
     pub email_typed: Option<String>,
     pub accepted: bool,
     pub verdict: String,
-    pub outcome: String,
+    pub outcome: SelfServiceOutcome,
     pub client: Option<String>,
     pub created_at: i64,
 }

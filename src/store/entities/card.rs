@@ -1,5 +1,6 @@
 //! A library card: active, replaced or lost.
 
+use crate::domain::verdict::CardStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +12,7 @@ pub struct Model {
     pub org: String,
     pub number: String,
     pub number_key: String,
-    pub status: String,
+    pub status: CardStatus,
     pub created_at: i64,
     pub changed_at: Option<i64>,
 }

@@ -1,5 +1,6 @@
 //! A mail waiting to be sent, being sent, sent or failed; the link inside is sealed.
 
+use crate::domain::{Language, MailTemplate, OutboxStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,11 +12,11 @@ pub struct Model {
     pub account_id: Option<i64>,
     pub token_id: Option<i64>,
     pub recipient: String,
-    pub template: String,
-    pub language: String,
+    pub template: MailTemplate,
+    pub language: Language,
     pub params: String,
     pub sealed_link: Option<String>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: i64,
     pub last_answer: Option<String>,

@@ -1,5 +1,6 @@
 //! A reset or set-password link. Only the SHA-256 of the token is stored.
 
+use crate::domain::link::{LinkOrigin, LinkPurpose, RevokeReason};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,15 +10,15 @@ pub struct Model {
     pub id: i64,
     pub account_id: i64,
     pub org: String,
-    pub purpose: String,
-    pub origin: String,
+    pub purpose: LinkPurpose,
+    pub origin: LinkOrigin,
     pub token_hash: String,
     pub sent_to: String,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
-    pub revoke_reason: Option<String>,
+    pub revoke_reason: Option<RevokeReason>,
     pub created_by_staff: Option<i64>,
 }
 

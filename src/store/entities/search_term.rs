@@ -1,5 +1,6 @@
 //! One folded search word of an account, for indexed prefix search.
 
+use crate::domain::search_terms::TermKind;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +11,7 @@ pub struct Model {
     pub account_id: i64,
     pub org: String,
     pub term: String,
-    pub kind: String,
+    pub kind: TermKind,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! A staff member: role, organisations (space-separated slugs), credentials.
 
+use crate::domain::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub id: i64,
     pub login: String,
     pub full_name: String,
-    pub role: String,
+    pub role: Role,
     pub orgs: String,
     pub password_hash: Option<String>,
     pub password_key_id: Option<String>,

@@ -3,7 +3,7 @@
 
 use super::layout::{action_cells, inner};
 use super::pane_block;
-use super::words::{local_time, safe};
+use crate::text::safe;
 use crate::tui::app::{App, Pane};
 use crate::tui::keymap::Command;
 use ratatui::Frame;
@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 fn summary(app: &App) -> Vec<Line<'static>> {
-    let t = &app.texts;
+    let t = &app.words;
     let theme = &app.theme;
     let Some(d) = app.detail() else {
         return vec![Line::styled(t.t("act.no_account").to_string(), theme.dim())];
@@ -21,7 +21,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     let card = d
         .cards
         .iter()
-        .find(|c| c.status == "active")
+        .find(|c| c.status == crate::domain::verdict::CardStatus::Active)
         .map(|c| safe(&c.number_masked))
         .unwrap_or_else(|| "–".into());
     let mut facts: Vec<Span> = Vec::new();
@@ -40,7 +40,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         Some(at) if a.has_credential => fact(
             t.f(
                 &format!("act.{kind}_set_at"),
-                &[("at", &local_time(app, at))],
+                &[("at", &app.words.time(at))],
             ),
             theme.dim(),
         ),
@@ -88,7 +88,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.texts;
+    let t = &app.words;
     frame.render_widget(pane_block(app, Pane::Act, t.t("pane.act")), area);
     let body = inner(area);
     if body.height == 0 || body.width == 0 {

@@ -3,8 +3,9 @@
 
 use super::layout::inner;
 use super::pane_block;
-use super::words::{link_state_text, local_time, origin_text, purpose_key, reason_short_key, safe};
+use crate::domain::OutboxStatus;
 use crate::service::MailView;
+use crate::text::{reason_short_key, safe};
 use crate::tui::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,7 +14,7 @@ use ratatui::widgets::Paragraph;
 
 /// The pane's lines, each with the link it belongs to.
 fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
-    let t = &app.texts;
+    let t = &app.words;
     let theme = &app.theme;
     let mut out: Vec<(Line<'static>, Option<usize>)> = Vec::new();
     let Some(d) = app.detail() else {
@@ -32,7 +33,9 @@ fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
     let focused = app.focus == Pane::Links;
     for (i, link) in d.links.iter().enumerate() {
         let selected = i == app.account.selected_link;
-        let (state, live) = link_state_text(app, &link.state, link.expires_at);
+        let (state, live) = app
+            .words
+            .link_state(&link.state, link.expires_at, app.now_ms);
         let marker = if selected && focused {
             "▶ "
         } else if selected {
@@ -43,7 +46,7 @@ fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
         let state_style = if live { theme.good() } else { theme.dim() };
         let mut first = Line::from(vec![
             Span::raw(marker.to_string()),
-            Span::raw(format!("{} · ", t.t(purpose_key(link.purpose)))),
+            Span::raw(format!("{} · ", t.purpose(link.purpose))),
             Span::styled(state, state_style),
         ]);
         if selected && focused {
@@ -54,8 +57,8 @@ fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
             Line::styled(
                 format!(
                     "    {} · {} → {}",
-                    origin_text(app, link.origin, &link.created_by),
-                    local_time(app, link.created_at),
+                    app.words.origin(link.origin, &link.created_by),
+                    app.words.time(link.created_at),
                     safe(&link.sent_to_masked)
                 ),
                 theme.dim(),
@@ -111,7 +114,7 @@ fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
         };
         out.push((
             Line::from(vec![
-                Span::raw(format!("  {} ", local_time(app, a.at))),
+                Span::raw(format!("  {} ", app.words.time(a.at))),
                 Span::styled(verdict.to_string(), style),
                 Span::raw(if reasons.is_empty() {
                     String::new()
@@ -136,7 +139,7 @@ fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
         out.push((
             Line::raw(format!(
                 "  {} {}: {}",
-                local_time(app, n.at),
+                app.words.time(n.at),
                 safe(&n.author),
                 safe(&n.text)
             )),
@@ -147,34 +150,34 @@ fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
 }
 
 fn mail_line(app: &App, mail: &MailView) -> Line<'static> {
-    let t = &app.texts;
+    let t = &app.words;
     let theme = &app.theme;
     let answer = mail
         .last_answer
         .as_deref()
         .map(|a| format!(" «{}»", safe(a)))
         .unwrap_or_default();
-    let (text, style) = match mail.status.as_str() {
-        "sent" => (
+    let (text, style) = match mail.status {
+        OutboxStatus::Sent => (
             t.f(
                 "mail.sent",
                 &[(
                     "at",
-                    &mail.sent_at.map(|s| local_time(app, s)).unwrap_or_default(),
+                    &mail.sent_at.map(|s| app.words.time(s)).unwrap_or_default(),
                 )],
             ),
             theme.good(),
         ),
-        "failed" => (t.t("mail.failed").to_string(), theme.bad()),
-        "cancelled" => (t.t("mail.cancelled").to_string(), theme.dim()),
-        "sending" => (t.t("mail.sending").to_string(), theme.warn()),
-        _ => match mail.next_attempt_at {
+        OutboxStatus::Failed => (t.t("mail.failed").to_string(), theme.bad()),
+        OutboxStatus::Cancelled => (t.t("mail.cancelled").to_string(), theme.dim()),
+        OutboxStatus::Sending => (t.t("mail.sending").to_string(), theme.warn()),
+        OutboxStatus::Queued => match mail.next_attempt_at {
             Some(next) if mail.attempts > 0 => (
                 t.f(
                     "mail.retry",
                     &[
                         ("n", &mail.attempts.to_string()),
-                        ("at", &local_time(app, next)),
+                        ("at", &app.words.time(next)),
                     ],
                 ),
                 theme.warn(),
@@ -215,7 +218,7 @@ pub fn link_at_line(app: &App, body: Rect, line: usize) -> Option<usize> {
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.texts;
+    let t = &app.words;
     let mut title = t.t("pane.links").to_string();
     if app.account.loading {
         title.push_str(" …");

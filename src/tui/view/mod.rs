@@ -9,8 +9,8 @@ mod popup;
 mod search;
 pub mod theme;
 mod verify;
-pub mod words;
 
+use crate::text::safe;
 use crate::tui::app::{App, Pane, Status};
 use crate::tui::keymap::Command;
 use layout::{PaneAreas, areas};
@@ -19,7 +19,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
-use words::safe;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
@@ -74,7 +73,7 @@ pub fn render(app: &App, frame: &mut Frame) {
 }
 
 fn too_small(app: &App, frame: &mut Frame, size: Rect) {
-    let text = app.texts.f(
+    let text = app.words.f(
         "screen.enlarge",
         &[
             ("w", &layout::COMPACT_MIN.0.to_string()),
@@ -96,7 +95,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         " avain │ {orgs} │ {} │ {} │ {}",
         safe(&s.staff_name),
         safe(&s.database),
-        app.texts.lang.code().to_uppercase()
+        app.words.lang.code().to_uppercase()
     );
     frame.render_widget(Paragraph::new(text).style(app.theme.header()), area);
 }
@@ -104,7 +103,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
 fn compact_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     for (i, pane) in Pane::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, app.texts.t(pane.title_key()));
+        let label = format!(" {} {} ", i + 1, app.words.t(pane.title_key()));
         spans.push(if *pane == app.focus {
             Span::styled(format!("[{}]", label.trim()), app.theme.selected())
         } else {
@@ -121,7 +120,7 @@ fn status(app: &App, frame: &mut Frame, area: Rect) {
                 format!(" {} ", SPINNER[b.frame % SPINNER.len()]),
                 app.theme.key(),
             ),
-            Span::raw(app.texts.t(b.label_key).to_string()),
+            Span::raw(app.words.t(b.label_key).to_string()),
         ])
     } else {
         match &app.status {
@@ -139,7 +138,7 @@ fn status(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The keys that work now, from the keymap, as many as fit.
 fn footer(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.texts;
+    let t = &app.words;
     let mut items: Vec<(String, String)> = Vec::new();
     if app.lock.is_some() {
         items.push(("Enter".into(), t.t("footer.unlock").into()));

@@ -2,7 +2,7 @@
 //! popup takes (for the footer).
 
 use super::draw_input;
-use super::words::safe;
+use crate::text::safe;
 use crate::tui::app::App;
 use crate::tui::keymap::Command;
 use crate::tui::popup::{
@@ -77,7 +77,7 @@ fn boxed(
 }
 
 pub fn render(app: &App, popup: &Popup, frame: &mut Frame, size: Rect) {
-    let t = &app.texts;
+    let t = &app.words;
     let theme = &app.theme;
     let width = 64u16.min(size.width.saturating_sub(2)).max(20);
     match popup {
@@ -315,7 +315,7 @@ pub fn render(app: &App, popup: &Popup, frame: &mut Frame, size: Rect) {
 }
 
 pub fn lock_screen(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.texts;
+    let t = &app.words;
     let Some(lock) = &app.lock else { return };
     let lines = vec![Line::raw(
         t.f("lock.text", &[("name", &safe(&app.session.staff_name))]),

@@ -1,9 +1,9 @@
 //! The Search pane: the query line and the accounts it finds.
 
 use super::layout::{inner, search_offset};
-use super::words::safe;
 use super::{draw_input, pane_block};
 use crate::service::Badge;
+use crate::text::safe;
 use crate::tui::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -20,7 +20,7 @@ pub fn badge_key(b: Badge) -> &'static str {
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.texts;
+    let t = &app.words;
     let s = &app.search;
     let mut title = t.t("pane.search").to_string();
     if s.loading {

@@ -2,9 +2,9 @@
 //! self-service form would say, with the reasons in plain words.
 
 use super::layout::inner;
-use super::words::{reason_text, safe};
 use super::{draw_input, pane_block};
 use crate::domain::verdict::FieldVerdict;
+use crate::text::safe;
 use crate::tui::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.texts;
+    let t = &app.words;
     let v = &app.verify;
     let mut title = t.t("pane.verify").to_string();
     if v.loading {
@@ -92,7 +92,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(vec![Span::styled(text, style), Span::raw(org)]));
         let mut field_lines = |label: &str, f: &FieldVerdict| {
             for r in &f.reasons {
-                let text = reason_text(app, r, f.expected_masked.as_deref());
+                let text = app.words.reason(r, f.expected_masked.as_deref());
                 let style = if matches!(r, crate::domain::verdict::Reason::Exact) {
                     app.theme.good()
                 } else {

@@ -1,16 +1,15 @@
-//! The outbox worker: claims one due mail at a time, renders it, sends it,
-//! and records the outcome. Transient failures come back later with
+//! Delivering the outbox: claims due mails, has `mail` compose and send
+//! each, and records the outcome. Transient failures come back later with
 //! exponential backoff and jitter; permanent ones are marked failed with
 //! the server's answer. Nothing here logs a body, a link or a token.
 
-use super::local_time;
-use super::templates;
-use super::transport::{SendFailure, Transport};
+use super::Services;
+use crate::domain::OutboxStatus;
 use crate::domain::link::LinkState;
-use crate::service::Services;
+use crate::domain::policy::CredentialPolicy;
+use crate::mail::{OutgoingMail, SendFailure, Transport, compose};
 use crate::store::entities::{outbox, reset_token};
 use crate::store::{outbox_rows, tokens};
-use lettre::message::{Mailbox, Message, MultiPart, header};
 use rand::RngExt;
 use serde::Serialize;
 use std::time::Duration;
@@ -53,7 +52,9 @@ enum Outcome {
     Cancelled,
 }
 
-pub struct Mailer {
+/// The outbox and a transport: what the console, `serve` and the command
+/// line run to send what services queued.
+pub struct Delivery {
     services: Services,
     transport: Transport,
 }
@@ -66,21 +67,12 @@ pub fn backoff_ms(attempts: i32) -> i64 {
     base + jitter
 }
 
-impl Mailer {
+impl Delivery {
     pub fn new(services: Services, transport: Transport) -> Self {
-        Mailer {
+        Delivery {
             services,
             transport,
         }
-    }
-
-    /// The configured transport for these services.
-    pub fn from_services(
-        services: &Services,
-        mail_folder: &std::path::Path,
-    ) -> Result<Mailer, String> {
-        let transport = Transport::from_config(&services.config.mail, mail_folder)?;
-        Ok(Mailer::new(services.clone(), transport))
     }
 
     pub fn transport(&self) -> &Transport {
@@ -175,12 +167,12 @@ impl Mailer {
                     Outcome::Sent
                 }
                 Attempt::Dead(why) => {
-                    outbox_rows::mark_final(&tx, row.id, "cancelled", &why).await?;
+                    outbox_rows::mark_final(&tx, row.id, OutboxStatus::Cancelled, &why).await?;
                     Outcome::Cancelled
                 }
                 Attempt::Unsendable(why) => {
                     tracing::warn!(outbox_id = row.id, problem = %why, "cannot compose mail");
-                    outbox_rows::mark_final(&tx, row.id, "failed", &why).await?;
+                    outbox_rows::mark_final(&tx, row.id, OutboxStatus::Failed, &why).await?;
                     Outcome::Failed
                 }
                 Attempt::Refused(SendFailure { transient, answer })
@@ -203,7 +195,7 @@ impl Mailer {
                         answer
                     };
                     tracing::warn!(outbox_id = row.id, answer = %why, "mail failed");
-                    outbox_rows::mark_final(&tx, row.id, "failed", &why).await?;
+                    outbox_rows::mark_final(&tx, row.id, OutboxStatus::Failed, &why).await?;
                     Outcome::Failed
                 }
             };
@@ -221,7 +213,7 @@ impl Mailer {
     ) -> Attempt {
         if let Some(t) = token
             && !matches!(
-                crate::service::link_state_of(t, now),
+                super::account_view::link_state(t, now),
                 LinkState::Active { .. }
             )
         {
@@ -242,73 +234,38 @@ impl Mailer {
         }
     }
 
-    /// Renders the row into a message. Errors are plain sentences.
-    fn compose(&self, row: &outbox::Model, token_hash: Option<&str>) -> Result<Message, String> {
+    /// Renders the row into a message: the link is unsealed here, in the
+    /// service layer, and handed to `mail` only for this one message.
+    fn compose(
+        &self,
+        row: &outbox::Model,
+        token_hash: Option<&str>,
+    ) -> Result<lettre::Message, String> {
         let s = &self.services;
-        let mail = &s.config.mail;
-        let mut context: serde_json::Value = serde_json::from_str(&row.params)
-            .map_err(|e| format!("the mail's values are unreadable: {e}"))?;
-        let tz = &mail.time_zone;
-        for key in ["expires_at", "at"] {
-            if let Some(ms) = context[key].as_i64() {
-                let name = if key == "expires_at" { "expires" } else { "at" };
-                context[name] = local_time::format(ms, &row.language, tz).into();
-            }
-        }
+        let link = match (&row.sealed_link, token_hash) {
+            (Some(sealed), Some(hash)) => Some(
+                s.open_sealed_link(sealed, hash)
+                    .ok_or("the link cannot be unsealed (was the pepper replaced?)")?,
+            ),
+            _ if row.token_id.is_some() => return Err("the link is no longer kept".into()),
+            _ => None,
+        };
         let digits = match s.config.org(&row.org).map(|o| o.credential) {
-            Some(crate::domain::policy::CredentialPolicy::Pin { digits }) => digits,
+            Some(CredentialPolicy::Pin { digits }) => digits,
             _ => 4,
         };
-        context["digits"] = digits.into();
-        if let (Some(sealed), Some(hash)) = (&row.sealed_link, token_hash) {
-            let link = s
-                .open_sealed_link(sealed, hash)
-                .ok_or("the link cannot be unsealed (was the pepper replaced?)")?;
-            context["link"] = link.as_str().into();
-        } else if row.token_id.is_some() {
-            return Err("the link is no longer kept".into());
-        }
-        let rendered =
-            templates::render(&row.template, &row.language, &context).map_err(|e| e.to_string())?;
-        let from: Mailbox = mail
-            .sender
-            .parse()
-            .map_err(|e| format!("mail.sender {:?}: {e}", mail.sender))?;
-        let to: Mailbox = row
-            .recipient
-            .parse()
-            .map_err(|e| format!("the recipient address is not valid: {e}"))?;
-        let domain = from.email.domain().to_string();
-        let mut random = [0u8; 12];
-        getrandom::fill(&mut random).map_err(|e| e.to_string())?;
-        let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        Message::builder()
-            .from(from)
-            .to(to)
-            .subject(rendered.subject)
-            .message_id(Some(format!("<avain.{}.{id}@{domain}>", row.id)))
-            .header(AutoSubmitted)
-            .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
-            ))
-            .map_err(|e| format!("cannot build the message: {e}"))
-    }
-}
-
-/// `Auto-Submitted: auto-generated` (RFC 3834): no vacation replies, please.
-#[derive(Clone)]
-struct AutoSubmitted;
-
-impl header::Header for AutoSubmitted {
-    fn name() -> header::HeaderName {
-        header::HeaderName::new_from_ascii_str("Auto-Submitted")
-    }
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(AutoSubmitted)
-    }
-    fn display(&self) -> header::HeaderValue {
-        header::HeaderValue::new(Self::name(), "auto-generated".into())
+        compose(
+            &s.config.mail,
+            &OutgoingMail {
+                id: row.id,
+                template: row.template,
+                language: row.language,
+                recipient: &row.recipient,
+                params: &row.params,
+                link: link.as_deref().map(|l| l.as_str()),
+                digits,
+            },
+        )
     }
 }
 

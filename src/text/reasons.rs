@@ -1,0 +1,212 @@
+//! The words for codes: verdict reasons, link purposes, origins and
+//! states, card states and policy refusals. One place, every door.
+
+use super::{Words, safe};
+use crate::domain::link::{LinkOrigin, LinkPurpose, LinkState, RevokeReason};
+use crate::domain::policy::PolicyRefusal;
+use crate::domain::verdict::{CardStatus, Reason};
+
+/// The key of a short label for a reason code (attempt lists).
+pub fn reason_short_key(code: &str) -> &'static str {
+    match code {
+        "exact" => "reason_short.exact",
+        "case_differs" => "reason_short.case_differs",
+        "whitespace" => "reason_short.whitespace",
+        "unicode_form" => "reason_short.unicode_form",
+        "typo" => "reason_short.typo",
+        "previous_email" => "reason_short.previous_email",
+        "old_card" => "reason_short.old_card",
+        "email_shared" => "reason_short.email_shared",
+        "card_unknown" => "reason_short.card_unknown",
+        "email_unknown" => "reason_short.email_unknown",
+        "other_email" => "reason_short.other_email",
+        "not_used" => "reason_short.not_used",
+        _ => "reason_short.other",
+    }
+}
+
+impl Words {
+    pub fn purpose(&self, p: LinkPurpose) -> &str {
+        self.t(match p {
+            LinkPurpose::Reset => "purpose.reset",
+            LinkPurpose::FirstLogin => "purpose.first_login",
+        })
+    }
+
+    /// Who made a link: the staff member's name, or how it came about.
+    pub fn origin(&self, origin: LinkOrigin, created_by: &str) -> String {
+        match origin {
+            LinkOrigin::Staff => safe(created_by),
+            LinkOrigin::SelfService => self.t("origin.self_service").to_string(),
+            LinkOrigin::Bulk => self.t("origin.bulk").to_string(),
+        }
+    }
+
+    pub fn revoke_reason(&self, reason: Option<RevokeReason>) -> &str {
+        self.t(match reason {
+            Some(RevokeReason::Superseded) => "revoke.superseded",
+            Some(RevokeReason::Staff) => "revoke.staff",
+            Some(RevokeReason::EmailChanged) => "revoke.email_changed",
+            Some(RevokeReason::CredentialSet) => "revoke.credential_set",
+            None => "revoke.unknown",
+        })
+    }
+
+    pub fn card_status(&self, status: CardStatus) -> &str {
+        self.t(match status {
+            CardStatus::Active => "card_status.active",
+            CardStatus::Lost => "card_status.lost",
+            CardStatus::Replaced => "card_status.replaced",
+        })
+    }
+
+    /// A link's state at `now` ("ACTIVE, expires in 23 h 59 min", "used …"),
+    /// and whether it still works.
+    pub fn link_state(&self, state: &LinkState, expires_at: i64, now: i64) -> (String, bool) {
+        match state {
+            LinkState::Active { .. } if expires_at > now => (
+                self.f(
+                    "link.active",
+                    &[("left", &self.countdown(expires_at - now))],
+                ),
+                true,
+            ),
+            LinkState::Active { .. } => (
+                self.f("link.expired", &[("at", &self.time(expires_at))]),
+                false,
+            ),
+            LinkState::Used { at } => (self.f("link.used", &[("at", &self.time(*at))]), false),
+            LinkState::Expired { at } => {
+                (self.f("link.expired", &[("at", &self.time(*at))]), false)
+            }
+            LinkState::Revoked { at, reason } => (
+                self.f(
+                    "link.revoked",
+                    &[
+                        ("at", &self.time(*at)),
+                        ("why", self.revoke_reason(*reason)),
+                    ],
+                ),
+                false,
+            ),
+        }
+    }
+
+    /// One reason in plain words, with the masked value the form needs.
+    pub fn reason(&self, reason: &Reason, expected: Option<&str>) -> String {
+        let expected = safe(expected.unwrap_or("?"));
+        let e = ("expected", expected.as_str());
+        match reason {
+            Reason::Exact => self.t("reason.exact").to_string(),
+            Reason::CaseDiffers => self.f("reason.case_differs", &[e]),
+            Reason::Whitespace => self.f("reason.whitespace", &[e]),
+            Reason::UnicodeForm => self.f("reason.unicode_form", &[e]),
+            Reason::Typo { position, .. } => {
+                self.f("reason.typo", &[("position", &position.to_string()), e])
+            }
+            Reason::PreviousEmail { until_ms: Some(ms) } => self.f(
+                "reason.previous_email",
+                &[("until", &self.month_year(*ms)), e],
+            ),
+            Reason::PreviousEmail { until_ms: None } => self.f("reason.earlier_email", &[e]),
+            Reason::OldCard {
+                status,
+                active_ends,
+            } => {
+                let status = self.card_status(*status);
+                match active_ends {
+                    Some(end) => self.f(
+                        "reason.old_card",
+                        &[("status", status), ("ends", &safe(end))],
+                    ),
+                    None => self.f("reason.old_card_no_active", &[("status", status)]),
+                }
+            }
+            Reason::EmailShared { accounts } => {
+                self.f("reason.email_shared", &[("n", &accounts.to_string())])
+            }
+            Reason::CardUnknown => self.t("reason.card_unknown").to_string(),
+            Reason::EmailUnknown => self.t("reason.email_unknown").to_string(),
+            Reason::OtherEmail => self.f("reason.other_email", &[e]),
+            Reason::NotUsed => self.t("reason.not_used").to_string(),
+        }
+    }
+
+    /// Why a new PIN or password was refused by the organisation's policy.
+    pub fn policy(&self, refusal: &PolicyRefusal) -> String {
+        let key = format!("policy.{}", refusal.code());
+        match refusal {
+            PolicyRefusal::PinLength { expected, got } => self.f(
+                &key,
+                &[
+                    ("expected", &expected.to_string()),
+                    ("got", &got.to_string()),
+                ],
+            ),
+            PolicyRefusal::PasswordTooShort { min } => self.f(&key, &[("min", &min.to_string())]),
+            PolicyRefusal::PasswordTooLong { max } => self.f(&key, &[("max", &max.to_string())]),
+            _ => self.t(&key).to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Language;
+
+    #[test]
+    fn every_reason_has_words_in_every_language() {
+        let reasons = [
+            Reason::Exact,
+            Reason::CaseDiffers,
+            Reason::Whitespace,
+            Reason::UnicodeForm,
+            Reason::Typo {
+                position: 7,
+                distance: 1,
+            },
+            Reason::PreviousEmail {
+                until_ms: Some(1_741_000_000_000),
+            },
+            Reason::PreviousEmail { until_ms: None },
+            Reason::OldCard {
+                status: CardStatus::Replaced,
+                active_ends: Some("0005".into()),
+            },
+            Reason::EmailShared { accounts: 2 },
+            Reason::CardUnknown,
+            Reason::EmailUnknown,
+            Reason::OtherEmail,
+            Reason::NotUsed,
+        ];
+        for &lang in Language::ALL {
+            let w = Words::new(lang, "Europe/Helsinki");
+            for r in &reasons {
+                let text = w.reason(r, Some("a***@x.fi"));
+                assert!(!text.contains("reason."), "{lang:?} {r:?}: {text}");
+                assert!(!text.contains('{'), "{lang:?} {r:?}: {text}");
+            }
+        }
+        let en = Words::new(Language::En, "Europe/Helsinki");
+        assert_eq!(
+            en.reason(
+                &Reason::Typo {
+                    position: 7,
+                    distance: 1
+                },
+                Some("x")
+            ),
+            "looks like a typo at character 7; on file: x"
+        );
+        assert!(
+            en.reason(
+                &Reason::PreviousEmail {
+                    until_ms: Some(1_741_000_000_000)
+                },
+                Some("x")
+            )
+            .contains("3/2025")
+        );
+    }
+}
