@@ -78,7 +78,7 @@ impl Services {
                 email_typed: Some(keep(email)),
                 accepted: verdict.accepted,
                 verdict: serde_json::to_string(&verdict).expect("verdict serialises"),
-                outcome: outcome,
+                outcome,
                 client: client.map(|c| sanitize_line(c, 64)),
             },
             self.now(),
