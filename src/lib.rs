@@ -11,6 +11,7 @@ pub mod logging;
 pub mod mail;
 pub mod secrets;
 pub mod service;
+pub mod setup;
 pub mod store;
 pub mod text;
 pub mod tui;

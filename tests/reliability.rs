@@ -97,10 +97,10 @@ impl Installation {
             database_url: self.database_url.clone(),
             demo: true,
         };
-        let (services, paths) = avain::cli::open(&overrides)
+        let (services, paths) = avain::setup::open(&overrides)
             .await
             .unwrap_or_else(|e| panic!("{}", e.message));
-        let login = avain::cli::os_login().unwrap_or_else(|e| panic!("{}", e.message));
+        let login = avain::setup::os_login().unwrap_or_else(|e| panic!("{}", e.message));
         let staff = services.identify_os_user(&login).await.unwrap();
         let pepper = Pepper::load(&paths.pepper_file).unwrap();
         (services, staff, CredentialHasher::new(Arc::new(pepper)))

@@ -6,7 +6,7 @@
 //! `TestBackend` (the cell diff is measured; the terminal's own write is not).
 
 use super::{open_services, prepare};
-use crate::cli::args::ConsoleBenchArgs;
+use crate::bench::ConsoleBenchArgs;
 use crate::config::Language;
 use crate::tui::action::{Action, Effect};
 use crate::tui::app::SEARCH_LIMIT;

@@ -9,12 +9,11 @@
 //! PIN an action set ([`credential_for`]) without the secret ever being
 //! printed.
 
-use crate::cli::args::{DeskAction, DeskBenchArgs};
-use crate::cli::{Cli, CliError, CliResult};
-use crate::config::PathOverrides;
+use super::{DeskAction, DeskBenchArgs};
 use crate::domain::link::LinkPurpose;
 use crate::domain::policy::{self, CredentialPolicy};
 use crate::service::{Badge, NewCredential, ServiceError, Services, Staff};
+use crate::setup::{Failure as CliError, Invocation};
 use serde_json::json;
 use std::collections::HashSet;
 use zeroize::Zeroizing;
@@ -142,9 +141,9 @@ fn is_refusal(e: &ServiceError) -> bool {
     )
 }
 
-pub async fn run(cli: &Cli, overrides: &PathOverrides, args: &DeskBenchArgs) -> CliResult {
-    let (services, paths) = crate::cli::open(overrides).await?;
-    let staff = crate::cli::identify(cli, &services).await?;
+pub async fn run(inv: &Invocation, args: &DeskBenchArgs) -> Result<(), CliError> {
+    let (services, paths) = crate::setup::open(&inv.overrides).await?;
+    let staff = crate::setup::identify(inv, &services).await?;
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let mailer = if args.deliver {
         Some(

@@ -1,7 +1,7 @@
 //! `avain bench mail`: how fast bulk invitations are queued, and how fast
 //! the outbox worker delivers them to an SMTP server.
 
-use crate::cli::args::MailBenchArgs;
+use crate::bench::MailBenchArgs;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::mail::Transport;

@@ -2,17 +2,18 @@
 //! database sizes (SQLite), beside a Koha-style `LIKE '%q%'` scan on the
 //! same file in the same run. Prints a Markdown report.
 
+mod args;
 pub mod console;
 pub mod desk;
 pub mod mail;
 
-use crate::cli::args::BenchArgs;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::secrets::Pepper;
 use crate::service::{Services, Staff};
 use crate::store::{Store, accounts, bulk};
 use anyhow::Context;
+pub use args::{BenchArgs, ConsoleBenchArgs, DeskAction, DeskBenchArgs, MailBenchArgs};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use std::fmt::Write;

@@ -5,12 +5,11 @@ use super::args::{
     AuditCommand, CompletionsArgs, ImportCommand, InitArgs, OutboxCommand, RoleArg, StaffCommand,
 };
 use super::output::{json, safe};
-use super::{Cli, CliError, CliResult, load_config, os_login, secret_input};
+use super::{Cli, CliError, CliResult, secret_input};
 use crate::clock::format_utc;
-use crate::config::{Config, PathOverrides, Paths};
-use crate::secrets::Pepper;
+use crate::config::{PathOverrides, Paths};
 use crate::service::{NewStaffMember, Role, Services, Staff};
-use crate::store::Store;
+use crate::setup::{create_installation, load_config};
 
 /// The example configuration, written by `init` for the admin to edit.
 const EXAMPLE_CONFIG: &str = include_str!("../../config.toml.example");
@@ -42,51 +41,17 @@ pub async fn init(cli: &Cli, args: &InitArgs, overrides: &PathOverrides) -> CliR
     Ok(())
 }
 
-/// Pepper, database and first admin for a loaded config; keeps what exists.
-pub async fn create_installation(
-    config: Config,
-    paths: &Paths,
-    admin: Option<String>,
-    admin_name: &str,
-) -> Result<Services, CliError> {
-    std::fs::create_dir_all(&paths.data_dir).map_err(|e| {
-        CliError::bad_input(format!("cannot create {}: {e}", paths.data_dir.display()))
-    })?;
-    if !paths.pepper_file.exists() {
-        Pepper::generate("k1")
-            .write_new(&paths.pepper_file)
-            .map_err(|e| CliError::bad_input(e.to_string()))?;
-    }
-    let services = Services::open(config, paths).await?;
-    let login = match admin {
-        Some(l) => l,
-        None => os_login()?,
-    };
-    match services.create_first_admin(&login, admin_name).await {
-        Ok(_) | Err(crate::service::ServiceError::Refused(_)) => Ok(services),
-        Err(e) => Err(e.into()),
-    }
-}
-
 pub async fn migrate(cli: &Cli, overrides: &PathOverrides) -> CliResult {
     let (_, paths) = load_config(overrides)?;
-    let store = Store::connect(&paths.database_url)
-        .await
-        .map_err(|e| CliError::bad_input(e.to_string()))?;
-    let pending = store
-        .pending_migrations()
-        .await
-        .map_err(|e| CliError::bad_input(e.to_string()))?;
-    store
-        .migrate()
+    let applied = crate::service::migrate_database(&paths.database_url)
         .await
         .map_err(|e| CliError::bad_input(e.to_string()))?;
     if cli.json {
-        json(&serde_json::json!({ "applied": pending }));
-    } else if pending.is_empty() {
+        json(&serde_json::json!({ "applied": applied }));
+    } else if applied.is_empty() {
         println!("the database is up to date");
     } else {
-        println!("applied: {}", pending.join(", "));
+        println!("applied: {}", applied.join(", "));
     }
     Ok(())
 }

@@ -6,8 +6,9 @@ mod paths;
 mod values;
 
 pub use crate::domain::Language;
+pub use crate::domain::mask::redact_url_password;
 pub use paths::{PathOverrides, Paths, base_data_dir, demo_dir as paths_demo_dir, sqlite_url};
-pub use values::{BaseUrl, Lifetime, Slug};
+pub use values::{BaseUrl, KeySpec, Lifetime, Slug};
 
 use crate::domain::policy::CredentialPolicy;
 use crate::domain::verdict::EmailMatch;
@@ -37,7 +38,7 @@ pub struct Config {
     pub orgs: Vec<OrgConfig>,
     /// Console key overrides: command name = "key" or ["key", …].
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub keys: std::collections::BTreeMap<String, crate::tui::keymap::KeySpec>,
+    pub keys: std::collections::BTreeMap<String, KeySpec>,
 }
 
 /// `avain serve`: the patron pages.
@@ -310,11 +311,6 @@ impl Config {
                 line_of("timeout_seconds")
             ));
         }
-        if let Err(e) = crate::tui::keymap::Keymap::with_overrides(&self.keys) {
-            let (key, rest) = e.split_once(':').unwrap_or((&e, ""));
-            let name = key.trim_start_matches("keys.");
-            return Err(format!("{key}{}:{rest}", line_of(&format!("{name} ="))));
-        }
         if self.mail.transport == MailTransport::Smtp && self.mail.url.is_none() {
             return Err("mail.url: transport = \"smtp\" needs an SMTP URL".into());
         }
@@ -335,20 +331,6 @@ impl Config {
             shown.database.url = Some(redact_url_password(url));
         }
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot print: {e}"))
-    }
-}
-
-/// `scheme://user:secret@host` -> `scheme://user:***@host`.
-pub fn redact_url_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_string();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
     }
 }
 

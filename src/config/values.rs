@@ -44,6 +44,24 @@ impl fmt::Display for Slug {
     }
 }
 
+/// `[keys]` values: one key or several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeySpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeySpec {
+    /// The keys as written ("ctrl-r", "f2", "s").
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            KeySpec::One(s) => vec![s.as_str()],
+            KeySpec::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
 /// A length of time written as "90s", "30m", "12h" or "7d".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

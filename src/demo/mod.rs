@@ -4,10 +4,9 @@
 
 mod generate;
 
-use crate::cli::args::DemoArgs;
-use crate::cli::{Cli, CliError, CliResult, load_config};
 use crate::config::{PathOverrides, paths_demo_dir};
 use crate::service::{IdentityCheck, Services, Staff};
+use crate::setup::{Failure as CliError, Invocation, load_config};
 use crate::store::{accounts, bulk};
 use std::path::Path;
 
@@ -15,10 +14,30 @@ const CONFIG_TEMPLATE: &str = include_str!("../../assets/demo/config.toml");
 const LIBRARY_CSV: &str = include_str!("../../assets/demo/kirjasto.csv");
 const TOWN_CSV: &str = include_str!("../../assets/demo/kaupunki.csv");
 
-pub async fn run(cli: &Cli, args: &DemoArgs, overrides: &PathOverrides) -> CliResult {
+type CliResult = Result<(), CliError>;
+
+/// `avain demo`'s options.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Generated accounts to add beside the hand-written ones.
+    #[arg(long, default_value_t = 1000)]
+    pub accounts: u64,
+    /// Build the demo but do not open the console.
+    #[arg(long)]
+    pub no_console: bool,
+    /// Delete an existing demo first.
+    #[arg(long)]
+    pub reset: bool,
+}
+
+pub async fn run(inv: &Invocation, args: &DemoArgs) -> CliResult {
     let overrides = PathOverrides {
         demo: true,
-        ..overrides.clone()
+        ..inv.overrides.clone()
+    };
+    let inv = Invocation {
+        overrides: overrides.clone(),
+        ..inv.clone()
     };
     let dir = paths_demo_dir(&overrides);
     if args.reset && dir.exists() {
@@ -27,9 +46,8 @@ pub async fn run(cli: &Cli, args: &DemoArgs, overrides: &PathOverrides) -> CliRe
     }
     write_config(&dir)?;
     let (config, paths) = load_config(&overrides)?;
-    let services =
-        crate::cli::admin_create_installation(config, &paths, None, "Demo Admin").await?;
-    let staff = crate::cli::identify(cli, &services).await?;
+    let services = crate::setup::create_installation(config, &paths, None, "Demo Admin").await?;
+    let staff = crate::setup::identify(&inv, &services).await?;
     let tx = services
         .store
         .begin_read()
@@ -58,7 +76,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs, overrides: &PathOverrides) -> CliRe
         print_try_this();
         return Ok(());
     }
-    crate::demo::open_console(cli, &overrides).await
+    open_console(&inv).await
 }
 
 fn write_config(dir: &Path) -> CliResult {
@@ -198,8 +216,11 @@ fn print_try_this() {
 }
 
 /// Opens the console on the installation.
-pub async fn open_console(cli: &Cli, overrides: &PathOverrides) -> CliResult {
-    crate::cli::open_console(cli, overrides).await
+async fn open_console(inv: &Invocation) -> CliResult {
+    if let Some(message) = crate::setup::open_console(inv).await? {
+        println!("{message}");
+    }
+    Ok(())
 }
 
 pub use generate::accounts as generated_accounts;

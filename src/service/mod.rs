@@ -48,6 +48,16 @@ use crate::store::{Store, Tx, audit_log};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
+/// Brings a database up to date and names the migrations it applied
+/// (`avain migrate`; no pepper needed).
+pub async fn migrate_database(url: &str) -> ServiceResult<Vec<String>> {
+    let store = Store::connect(url).await?;
+    let pending = store.pending_migrations().await?;
+    store.migrate().await?;
+    store.close().await?;
+    Ok(pending)
+}
+
 /// Who an audit row names.
 pub(crate) struct Actor {
     pub name: String,

@@ -68,7 +68,7 @@ impl Store {
         } else {
             return Err(DbErr::Custom(format!(
                 "unsupported database URL (expected sqlite:, postgres: or mysql:): {}",
-                crate::config::redact_url_password(url)
+                crate::domain::mask::redact_url_password(url)
             )));
         };
         let url = url.replacen("mariadb:", "mysql:", 1);

@@ -3,6 +3,7 @@
 //! and the `?` help popup all read this table, so they never disagree.
 //! `[keys]` in the config replaces the keys of a command.
 
+pub use crate::config::KeySpec;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 
@@ -294,23 +295,6 @@ pub struct Keymap {
     pub bindings: Vec<Binding>,
 }
 
-/// `[keys]` values: one key or several.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum KeySpec {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl KeySpec {
-    fn texts(&self) -> Vec<&str> {
-        match self {
-            KeySpec::One(s) => vec![s.as_str()],
-            KeySpec::Many(v) => v.iter().map(String::as_str).collect(),
-        }
-    }
-}
-
 impl Default for Keymap {
     fn default() -> Self {
         use Command::*;
@@ -366,6 +350,23 @@ impl Default for Keymap {
     }
 }
 
+/// A `[keys]` error with the line of the key it names in the config
+/// text: "keys.sned_link (line 3): no such command …".
+pub fn locate_error(error: &str, config_text: &str) -> String {
+    let (key, rest) = error.split_once(':').unwrap_or((error, ""));
+    let name = key.trim_start_matches("keys.");
+    let line = config_text
+        .lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(name)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|n| format!(" (line {})", n + 1))
+        .unwrap_or_default();
+    format!("{key}{line}:{rest}")
+}
+
 impl Keymap {
     /// The defaults with `[keys]` applied: a listed command gets exactly
     /// the keys given (all its default rows are replaced). Errors name the key.
@@ -379,7 +380,7 @@ impl Keymap {
                 )
             })?;
             let keys = spec
-                .texts()
+                .keys()
                 .into_iter()
                 .map(KeyCombo::parse)
                 .collect::<Result<Vec<_>, _>>()
@@ -556,5 +557,34 @@ mod tests {
             err.contains("keys.unlock") && err.contains("send_link"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn config_errors_name_the_key_and_line() {
+        let config = "[keys]\nsend_link = \"l\"\nsned_link = \"x\"\n";
+        let mut o = BTreeMap::new();
+        o.insert("sned_link".to_string(), KeySpec::One("x".into()));
+        let e = locate_error(&Keymap::with_overrides(&o).unwrap_err(), config);
+        assert!(
+            e.starts_with("keys.sned_link (line 3): no such command"),
+            "{e}"
+        );
+        let mut o = BTreeMap::new();
+        o.insert("unlock".to_string(), KeySpec::One("s".into()));
+        let e = locate_error(
+            &Keymap::with_overrides(&o).unwrap_err(),
+            "[keys]\nunlock = \"s\"\n",
+        );
+        assert!(
+            e.contains("keys.unlock (line 2)") && e.contains("send_link"),
+            "{e}"
+        );
+        let mut o = BTreeMap::new();
+        o.insert("refresh".to_string(), KeySpec::One("ctrl-".into()));
+        let e = locate_error(
+            &Keymap::with_overrides(&o).unwrap_err(),
+            "[keys]\nrefresh = \"ctrl-\"\n",
+        );
+        assert!(e.contains("keys.refresh (line 2)"), "{e}");
     }
 }

@@ -1,7 +1,7 @@
 //! Reading PINs and passwords: from the terminal without echo, or from
 //! standard input when it is a pipe (one line, or two to confirm).
 
-use super::CliError;
+use super::Failure as CliError;
 use std::io::{BufRead, IsTerminal};
 use zeroize::Zeroizing;
 
