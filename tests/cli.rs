@@ -238,7 +238,11 @@ fn the_demo_supports_every_desk_command() {
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     let again = demo(&["redeem", token], data, Some("4831\n"));
     assert_eq!(again.code, 1);
-    assert!(again.stderr.contains("used already"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("already been used"),
+        "{}",
+        again.stderr
+    );
     let links = demo(&["--json", "tokens", "2900100020"], data, None).json();
     assert_eq!(links[0]["state"], "used", "{links}");
 

@@ -24,7 +24,7 @@ async fn desk_staff_cannot_reach_another_organisation() {
         let lib = &h.desk_library;
         let town_account = id_of(h, "T1").await;
         let town_link = s
-            .send_link(&h.desk_town, town_account, LinkPurpose::FirstLogin)
+            .send_link(&h.desk_town, town_account, Some(LinkPurpose::FirstLogin))
             .await
             .unwrap();
 
@@ -36,7 +36,8 @@ async fn desk_staff_cannot_reach_another_organisation() {
         hidden("links", s.links(lib, town_account).await);
         hidden(
             "send",
-            s.send_link(lib, town_account, LinkPurpose::Reset).await,
+            s.send_link(lib, town_account, Some(LinkPurpose::Reset))
+                .await,
         );
         hidden("revoke", s.revoke_link(lib, town_link.token_id).await);
         hidden(
@@ -125,7 +126,7 @@ async fn the_audit_chain_reports_altered_inserted_and_deleted_rows() {
         s.add_note(&h.desk_library, aino, "called about PIN")
             .await
             .unwrap();
-        s.send_link(&h.desk_library, aino, LinkPurpose::Reset)
+        s.send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
             .await
             .unwrap();
         let clean = s.audit_verify(&h.admin).await.unwrap();

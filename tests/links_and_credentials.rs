@@ -212,14 +212,14 @@ async fn links_are_rate_limited_per_account_and_purpose() {
         let aino = id_of(h, "2900100001").await;
         for _ in 0..3 {
             h.services
-                .send_link(&h.desk_library, aino, LinkPurpose::Reset)
+                .send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
                 .await
                 .unwrap();
             h.clock.advance_ms(60_000);
         }
         let err = h
             .services
-            .send_link(&h.desk_library, aino, LinkPurpose::Reset)
+            .send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
             .await
             .unwrap_err();
         match err {
@@ -234,12 +234,12 @@ async fn links_are_rate_limited_per_account_and_purpose() {
         }
         // Another purpose has its own budget; an hour later the first is free again.
         h.services
-            .send_link(&h.desk_library, aino, LinkPurpose::FirstLogin)
+            .send_link(&h.desk_library, aino, Some(LinkPurpose::FirstLogin))
             .await
             .unwrap();
         h.clock.set_ms(T0 + 3_600_000);
         h.services
-            .send_link(&h.desk_library, aino, LinkPurpose::Reset)
+            .send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
             .await
             .unwrap();
     })

@@ -71,7 +71,7 @@ async fn a_link_mail_arrives_with_link_language_headers_and_expiry() {
         let aino = id_of(h, "2900100001").await;
         let sent = h
             .services
-            .send_link(&h.desk_library, aino, LinkPurpose::Reset)
+            .send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
             .await
             .unwrap();
         let report = mailer(h, &peer.url()).deliver_due(10).await.unwrap();
@@ -163,7 +163,7 @@ async fn a_421_is_retried_later_and_then_delivered() {
         let aino = id_of(h, "2900100001").await;
         let sent = h
             .services
-            .send_link(&h.desk_library, aino, LinkPurpose::Reset)
+            .send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
             .await
             .unwrap();
         let m = mailer(h, &peer.url());
@@ -211,7 +211,7 @@ async fn a_550_fails_with_the_answer_visible_in_the_outbox() {
         seed(h).await;
         let aino = id_of(h, "2900100001").await;
         h.services
-            .send_link(&h.desk_library, aino, LinkPurpose::Reset)
+            .send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
             .await
             .unwrap();
         assert_eq!(
@@ -262,7 +262,7 @@ async fn refused_connections_and_hanging_servers_are_retried() {
         let aino = id_of(h, "2900100001").await;
         let sent = h
             .services
-            .send_link(&h.desk_library, aino, LinkPurpose::Reset)
+            .send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
             .await
             .unwrap();
         let mut peer = SmtpPeer::new();

@@ -219,7 +219,7 @@ async fn act(
             } else {
                 LinkPurpose::Reset
             };
-            let sent = services.send_link(staff, pick.id, purpose).await?;
+            let sent = services.send_link(staff, pick.id, Some(purpose)).await?;
             Ok(json!({ "token_id": sent.token_id, "outbox_id": sent.outbox_id }))
         }
         DeskAction::Pin => {

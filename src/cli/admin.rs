@@ -6,7 +6,6 @@ use super::args::{
 };
 use super::output::{json, safe};
 use super::{Cli, CliError, CliResult, secret_input};
-use crate::clock::format_utc;
 use crate::config::{PathOverrides, Paths};
 use crate::service::{NewStaffMember, Role, Services, Staff};
 use crate::setup::{create_installation, load_config};
@@ -159,11 +158,12 @@ pub async fn audit(cli: &Cli, s: &Services, me: &Staff, c: &AuditCommand) -> Cli
             if cli.json {
                 json(&rows);
             } else {
+                let w = super::print::words(cli, s);
                 for r in rows {
                     println!(
                         "{:>6} {} {:<20} {:<20} {} {}",
                         r.seq,
-                        format_utc(r.at),
+                        w.time(r.at),
                         safe(&r.actor),
                         r.action,
                         r.account_id.map(|a| format!("#{a}")).unwrap_or_default(),
@@ -273,11 +273,12 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
             if cli.json {
                 json(&mails);
             } else {
+                let w = super::print::words(cli, s);
                 for m in &mails {
                     println!(
                         "{:>6} {} {:<18} {:<10} {:<34} attempts {}{}",
                         m.mail.id,
-                        format_utc(m.mail.created_at),
+                        w.time(m.mail.created_at),
                         m.mail.template,
                         m.mail.status,
                         safe(&m.mail.recipient_masked),

@@ -145,8 +145,10 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
+    /// The organisation (default: the first of yours that knows the card
+    /// or the email).
     #[arg(long)]
-    pub org: String,
+    pub org: Option<String>,
     /// The card number as the caller says it.
     #[arg(long, allow_hyphen_values = true)]
     pub card: Option<String>,
@@ -166,8 +168,10 @@ pub enum LinkCommand {
     /// Send a new link (older links of the purpose are revoked).
     Send {
         account: String,
-        #[arg(long, value_enum, default_value = "reset")]
-        purpose: PurposeArg,
+        /// Default: a first-login link for an email-login account awaiting
+        /// its first login, else a reset link.
+        #[arg(long, value_enum)]
+        purpose: Option<PurposeArg>,
     },
     /// Revoke one link by its id (see `avain tokens`).
     Revoke { link_id: i64 },

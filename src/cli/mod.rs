@@ -4,10 +4,10 @@
 mod accounts;
 mod admin;
 pub mod args;
-mod explain;
 mod mail_commands;
 mod output;
 mod patron;
+mod print;
 
 pub use args::Cli;
 
@@ -31,13 +31,28 @@ pub async fn run(cli: Cli) -> ExitCode {
         Err(e) => {
             if e.message.is_empty() {
             } else if cli.json {
-                output::json(&serde_json::json!({ "error": e.message, "exit_code": e.code }));
+                let code = e.cause.as_ref().map(|c| c.code());
+                output::json(
+                    &serde_json::json!({ "error": e.message, "code": code, "exit_code": e.code }),
+                );
             } else {
-                eprintln!("avain: {}", e.message);
+                eprintln!("avain: {}", e.describe(&words_for_errors(&cli, &overrides)));
             }
             ExitCode::from(e.code)
         }
     }
+}
+
+/// The words errors are told in: the configured language and zone when
+/// the configuration loads, else `--lang`/`LANG` and Helsinki time.
+fn words_for_errors(cli: &Cli, overrides: &PathOverrides) -> crate::text::Words {
+    let config = crate::setup::load_config(overrides).ok().map(|(c, _)| c);
+    let lang = crate::text::choose_language(
+        cli.lang.as_deref(),
+        config.as_ref().and_then(|c| c.ui.language),
+    );
+    let zone = config.map_or_else(|| "Europe/Helsinki".to_string(), |c| c.mail.time_zone);
+    crate::text::Words::new(lang, &zone)
 }
 
 async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {

@@ -16,7 +16,7 @@ pub async fn redeem(cli: &Cli, s: &Services, args: &RedeemArgs) -> CliResult {
         .to_string();
     let info = s.inspect_link(&token).await?;
     if let Err(problem) = info {
-        return Err(link_problem(problem));
+        return Err(link_problem(cli, s, problem));
     }
     let (first, second) = secret_input::read_twice("PIN or password")?;
     match s.redeem(&token, first, second, Some("cli")).await? {
@@ -28,19 +28,18 @@ pub async fn redeem(cli: &Cli, s: &Services, args: &RedeemArgs) -> CliResult {
             }
             Ok(())
         }
-        Err(problem) => Err(link_problem(problem)),
+        Err(problem) => Err(link_problem(cli, s, problem)),
     }
 }
 
-fn link_problem(problem: LinkProblem) -> CliError {
-    CliError::refused(match problem {
-        LinkProblem::Unknown => "this link is not valid: ask for a new one",
-        LinkProblem::Expired => "this link has expired: ask for a new one",
-        LinkProblem::Used => "this link was used already: ask for a new one if needed",
-        LinkProblem::Revoked => {
-            "this link was replaced or cancelled: use the newest link, or ask for a new one"
-        }
-    })
+fn link_problem(cli: &Cli, s: &Services, problem: LinkProblem) -> CliError {
+    let w = super::print::words(cli, s);
+    CliError::refused(w.t(match problem {
+        LinkProblem::Unknown => "web.dead_unknown",
+        LinkProblem::Expired => "web.dead_expired",
+        LinkProblem::Used => "web.dead_used",
+        LinkProblem::Revoked => "web.dead_revoked",
+    }))
 }
 
 pub async fn self_service(cli: &Cli, s: &Services, args: &SelfServiceArgs) -> CliResult {

@@ -143,13 +143,13 @@ async fn seed(s: &Services, staff: &Staff, generated: u64) -> CliResult {
     s.send_link(
         staff,
         by_external("K0009").await?,
-        crate::domain::link::LinkPurpose::Reset,
+        Some(crate::domain::link::LinkPurpose::Reset),
     )
     .await?;
     s.send_link(
         staff,
         by_external("T0001").await?,
-        crate::domain::link::LinkPurpose::FirstLogin,
+        Some(crate::domain::link::LinkPurpose::FirstLogin),
     )
     .await?;
     s.self_service_request(

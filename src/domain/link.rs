@@ -17,6 +17,20 @@ code_enum!(
     RevokeReason { Superseded = "superseded", Staff = "staff", EmailChanged = "email_changed", CredentialSet = "credential_set" }
 );
 
+impl LinkPurpose {
+    /// The link an account gets when nobody asks for a particular one: an
+    /// email-login account still waiting for its first login after the
+    /// migration gets the set-password invitation, everyone else a reset.
+    /// (A library's patrons always reset: their first PIN comes the same way.)
+    pub fn for_account(must_set_credential: bool, org_uses_cards: bool) -> LinkPurpose {
+        if must_set_credential && !org_uses_cards {
+            LinkPurpose::FirstLogin
+        } else {
+            LinkPurpose::Reset
+        }
+    }
+}
+
 /// A link's state at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]

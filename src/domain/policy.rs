@@ -79,34 +79,6 @@ impl PolicyRefusal {
             PolicyRefusal::PasswordCommon => "password_common",
         }
     }
-
-    /// The reason in plain English, for the command line and logs.
-    pub fn explain(&self) -> String {
-        match self {
-            PolicyRefusal::Empty => "nothing was entered".into(),
-            PolicyRefusal::Mismatch => "the two entries differ".into(),
-            PolicyRefusal::PinLength { expected, got } => {
-                format!("a PIN is exactly {expected} digits; this has {got} characters")
-            }
-            PolicyRefusal::PinNotDigits => {
-                "a PIN may contain only digits 0-9: no letters, no special characters".into()
-            }
-            PolicyRefusal::PinRepeated => "the same digit repeated is too easy to guess".into(),
-            PolicyRefusal::PinSequence => {
-                "a straight run of digits (1234, 4321) is too easy to guess".into()
-            }
-            PolicyRefusal::PinCommon => "this is one of the most common PINs".into(),
-            PolicyRefusal::PasswordTooShort { min } => {
-                format!("a password needs at least {min} characters")
-            }
-            PolicyRefusal::PasswordTooLong { max } => {
-                format!("a password may have at most {max} characters")
-            }
-            PolicyRefusal::PasswordCommon => {
-                "this password is on the list of the most common passwords".into()
-            }
-        }
-    }
 }
 
 /// Checks a new credential, typed twice, against the policy.
@@ -270,26 +242,5 @@ mod tests {
         }
         let pw = generate(&PW10);
         assert!(pw.len() >= 14 && check(&PW10, &pw).is_ok());
-    }
-
-    #[test]
-    fn every_refusal_explains_itself() {
-        for r in [
-            PolicyRefusal::Empty,
-            PolicyRefusal::Mismatch,
-            PolicyRefusal::PinLength {
-                expected: 4,
-                got: 5,
-            },
-            PolicyRefusal::PinNotDigits,
-            PolicyRefusal::PinRepeated,
-            PolicyRefusal::PinSequence,
-            PolicyRefusal::PinCommon,
-            PolicyRefusal::PasswordTooShort { min: 10 },
-            PolicyRefusal::PasswordTooLong { max: 256 },
-            PolicyRefusal::PasswordCommon,
-        ] {
-            assert!(r.explain().len() > 10, "{r:?}");
-        }
     }
 }

@@ -5,6 +5,7 @@
 use super::{ServiceError, ServiceResult, Services, Staff};
 use crate::domain::link::{LinkOrigin, LinkPurpose, LinkState, LinkTimes, state};
 use crate::domain::mask::{mask_card, mask_email, mask_phone};
+use crate::domain::policy::CredentialKind;
 use crate::domain::verdict::CardStatus;
 use crate::domain::{OutboxStatus, SelfServiceOutcome};
 use crate::store::entities::{account, outbox, reset_token};
@@ -23,7 +24,7 @@ pub struct AccountView {
     pub full_name: String,
     pub email_masked: String,
     pub phone_masked: Option<String>,
-    pub credential_kind: &'static str,
+    pub credential_kind: CredentialKind,
     pub has_credential: bool,
     pub credential_set_at: Option<i64>,
     pub legacy_credential: bool,
@@ -303,10 +304,7 @@ impl Services {
                 full_name: a.full_name.clone(),
                 email_masked: mask_email(&a.email),
                 phone_masked: a.phone.as_deref().map(mask_phone),
-                credential_kind: match org.credential.kind() {
-                    crate::domain::policy::CredentialKind::Pin => "pin",
-                    crate::domain::policy::CredentialKind::Password => "password",
-                },
+                credential_kind: org.credential.kind(),
                 has_credential: a.credential_hash.is_some(),
                 credential_set_at: a.credential_set_at,
                 legacy_credential: a.legacy_credential,

@@ -18,7 +18,7 @@ pub enum ServiceError {
     #[error("{0}")]
     Refused(String),
     /// A new PIN or password breaks the organisation's policy.
-    #[error("refused: {}", .0.explain())]
+    #[error("refused by the policy ({})", .0.code())]
     Policy(PolicyRefusal),
     /// Too many links for this account in the last hour.
     #[error("refused: the limit of {limit} links an hour is reached; the next is allowed at {}", crate::clock::format_utc(*.next_allowed_at))]

@@ -29,16 +29,20 @@ pub struct SentLink {
 }
 
 impl Services {
-    /// Sends a new link to the account's email on file.
+    /// Sends a new link to the account's email on file: of `purpose`, or
+    /// without one, the link [`LinkPurpose::for_account`] chooses.
     pub async fn send_link(
         &self,
         staff: &Staff,
         account_id: i64,
-        purpose: LinkPurpose,
+        purpose: Option<LinkPurpose>,
     ) -> ServiceResult<SentLink> {
         let tx = self.store.begin_write().await?;
         let account = load_visible(&tx, staff, account_id).await?;
         let org = self.org(&account.org)?;
+        let purpose = purpose.unwrap_or_else(|| {
+            LinkPurpose::for_account(account.must_set_credential, org.uses_cards())
+        });
         let sent = self
             .issue_link(
                 &tx,

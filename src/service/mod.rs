@@ -23,6 +23,8 @@ mod staff_admin;
 mod staff_identity;
 mod verify;
 
+pub use verify::Verification;
+
 pub use account_changes::IdentityCheck;
 pub use account_view::{
     AccountDetail, AccountView, AttemptView, CardView, LinkView, MailView, NoteView,

@@ -49,13 +49,7 @@ impl Services {
             None => (SelfServiceOutcome::Refused, None),
             Some(a) if a.locked_at.is_some() => (SelfServiceOutcome::Locked, None),
             Some(a) => {
-                // An email-login account still waiting for its first login
-                // gets the set-password invitation, everyone else a reset.
-                let purpose = if a.must_set_credential && !org.uses_cards() {
-                    LinkPurpose::FirstLogin
-                } else {
-                    LinkPurpose::Reset
-                };
+                let purpose = LinkPurpose::for_account(a.must_set_credential, org.uses_cards());
                 match self
                     .issue_link(&tx, a, org, purpose, LinkOrigin::SelfService, None)
                     .await

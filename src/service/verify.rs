@@ -1,12 +1,56 @@
 //! Checking a caller's card number and email exactly as the self-service
 //! form would, and recording that staff did.
 
-use super::{ServiceResult, Services, Staff};
+use super::{ServiceError, ServiceResult, Services, Staff};
 use crate::domain::verdict::{MatchVerdict, Typed, decide};
 use crate::store::{Tx, accounts};
+use serde::Serialize;
 use serde_json::json;
 
+/// A verdict and the organisation it was decided in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub org: String,
+    #[serde(flatten)]
+    pub verdict: MatchVerdict,
+}
+
 impl Services {
+    /// The verdict in `org`, or, without one, in the first organisation
+    /// the staff member sees that knows the card or the email (organisations
+    /// without cards are skipped when a card is typed). With nothing known
+    /// anywhere, the verdict of the first organisation tried.
+    pub async fn verify_in(
+        &self,
+        staff: &Staff,
+        org: Option<&str>,
+        card: Option<&str>,
+        email: &str,
+    ) -> ServiceResult<Verification> {
+        let orgs: Vec<String> = match org {
+            Some(o) => vec![o.to_string()],
+            None => self
+                .config
+                .orgs
+                .iter()
+                .filter(|o| staff.can_see(o.slug.as_str()))
+                .filter(|o| card.is_none() || o.uses_cards())
+                .map(|o| o.slug.to_string())
+                .collect(),
+        };
+        let mut first = None;
+        for org in orgs {
+            let verdict = self.verify(staff, &org, card, email).await?;
+            let found = verdict.account_id.is_some();
+            let outcome = Verification { org, verdict };
+            if found {
+                return Ok(outcome);
+            }
+            first.get_or_insert(outcome);
+        }
+        first.ok_or_else(|| ServiceError::NotFound("no organisation to check in".into()))
+    }
+
     /// The verdict for a card + email in one organisation. For
     /// organisations without cards, pass `card = None`.
     pub async fn verify(

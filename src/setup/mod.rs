@@ -19,6 +19,9 @@ use crate::service::{ServiceError, Services};
 pub struct Failure {
     pub code: u8,
     pub message: String,
+    /// The service's refusal, when that is what failed: a door words it
+    /// in its reader's language (`message` is the plain English form).
+    pub cause: Option<ServiceError>,
 }
 
 impl Failure {
@@ -26,6 +29,7 @@ impl Failure {
         Failure {
             code: 2,
             message: message.into(),
+            cause: None,
         }
     }
 
@@ -34,6 +38,7 @@ impl Failure {
         Failure {
             code,
             message: String::new(),
+            cause: None,
         }
     }
 
@@ -41,6 +46,7 @@ impl Failure {
         Failure {
             code: 1,
             message: message.into(),
+            cause: None,
         }
     }
 }
@@ -50,6 +56,7 @@ impl From<ServiceError> for Failure {
         Failure {
             code: e.exit_code(),
             message: crate::text::safe(&e.to_string()),
+            cause: Some(e),
         }
     }
 }
@@ -59,6 +66,18 @@ impl From<anyhow::Error> for Failure {
         Failure {
             code: 2,
             message: format!("{e:#}"),
+            cause: None,
+        }
+    }
+}
+
+impl Failure {
+    /// What to tell a person: the service's refusal in their language,
+    /// else the message.
+    pub fn describe(&self, words: &crate::text::Words) -> String {
+        match &self.cause {
+            Some(e) => crate::text::safe(&e.describe(words)),
+            None => self.message.clone(),
         }
     }
 }

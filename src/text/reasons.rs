@@ -209,4 +209,31 @@ mod tests {
             .contains("3/2025")
         );
     }
+
+    #[test]
+    fn every_policy_refusal_has_words_in_every_language() {
+        for r in [
+            PolicyRefusal::Empty,
+            PolicyRefusal::Mismatch,
+            PolicyRefusal::PinLength {
+                expected: 4,
+                got: 5,
+            },
+            PolicyRefusal::PinNotDigits,
+            PolicyRefusal::PinRepeated,
+            PolicyRefusal::PinSequence,
+            PolicyRefusal::PinCommon,
+            PolicyRefusal::PasswordTooShort { min: 10 },
+            PolicyRefusal::PasswordTooLong { max: 256 },
+            PolicyRefusal::PasswordCommon,
+        ] {
+            for &lang in Language::ALL {
+                let text = Words::new(lang, "UTC").policy(&r);
+                assert!(
+                    text.len() > 10 && !text.starts_with("policy.") && !text.contains('{'),
+                    "{lang:?} {r:?}: {text}"
+                );
+            }
+        }
+    }
 }

@@ -4,7 +4,6 @@
 //! a stale one is dropped.
 
 use crate::domain::link::LinkPurpose;
-use crate::domain::verdict::MatchVerdict;
 use crate::service::{AccountDetail, AccountSummary, IdentityCheck, RevealField, SentLink};
 use crossterm::event::{KeyEvent, MouseEvent};
 use zeroize::Zeroizing;
@@ -47,12 +46,7 @@ pub enum Action {
     },
 }
 
-/// A verdict and the organisation it was decided in.
-#[derive(Debug, Clone)]
-pub struct VerifyOutcome {
-    pub org: String,
-    pub verdict: MatchVerdict,
-}
+pub use crate::service::Verification as VerifyOutcome;
 
 /// Work the event loop starts for the app.
 #[derive(Debug)]

@@ -9,6 +9,7 @@ use super::popup::Popup;
 use super::view::layout::{self, Hit};
 use super::view::theme::Theme;
 use crate::domain::link::{LinkPurpose, LinkState};
+use crate::domain::policy::CredentialKind;
 use crate::service::{AccountDetail, AccountSummary};
 use crate::text::Words;
 use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
@@ -54,8 +55,7 @@ pub struct OrgInfo {
     pub slug: String,
     pub name: String,
     pub uses_cards: bool,
-    /// "pin" or "password".
-    pub credential_kind: &'static str,
+    pub credential_kind: CredentialKind,
 }
 
 /// Who is working and on what; shown in the header.

@@ -29,18 +29,11 @@ impl App {
         let account_id = a.id;
         let t = &self.words;
         let name = crate::text::safe(&a.full_name);
-        let kind = if a.credential_kind == "pin" {
-            "pin"
-        } else {
-            "password"
-        };
+        let kind = a.credential_kind.code();
         let popup = match command {
             Command::SendLink => {
-                let purpose = if a.must_set_credential {
-                    LinkPurpose::FirstLogin
-                } else {
-                    LinkPurpose::Reset
-                };
+                let uses_cards = self.org(&a.org).is_none_or(|o| o.uses_cards);
+                let purpose = LinkPurpose::for_account(a.must_set_credential, uses_cards);
                 let mut lines = vec![t.f(
                     "confirm.send_link",
                     &[

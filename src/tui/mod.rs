@@ -79,10 +79,7 @@ pub fn build_app(
             slug: o.slug.as_str().to_string(),
             name: o.name.clone(),
             uses_cards: o.uses_cards(),
-            credential_kind: match o.credential.kind() {
-                crate::domain::policy::CredentialKind::Pin => "pin",
-                crate::domain::policy::CredentialKind::Password => "password",
-            },
+            credential_kind: o.credential.kind(),
         })
         .collect();
     let session = Session {

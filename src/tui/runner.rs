@@ -2,7 +2,7 @@
 //! sends each result back as an `Action`; the screen never waits. Also the
 //! console's own mail worker, woken when an action queues mail.
 
-use super::action::{Action, Effect, Job, JobOutput, VerifyOutcome};
+use super::action::{Action, Effect, Job, JobOutput};
 use super::app::SEARCH_LIMIT;
 use crate::service::{NewCredential, ServiceError, Services, Staff};
 use crate::text::Words;
@@ -89,7 +89,11 @@ impl Runner {
                 email,
             } => self.spawn(
                 move |r| async move {
-                    let result = r.verify(org, card, email).await.map_err(|e| r.fail(e));
+                    let result = r
+                        .services
+                        .verify_in(&r.staff, org.as_deref(), card.as_deref(), &email)
+                        .await
+                        .map_err(|e| r.fail(e));
                     Action::VerifyFinished { request, result }
                 },
                 move |message| Action::VerifyFinished {
@@ -154,42 +158,6 @@ impl Runner {
         });
     }
 
-    /// Verifies in the given organisation, or in each the staff member
-    /// sees until one knows the card or email.
-    async fn verify(
-        &self,
-        org: Option<String>,
-        card: Option<String>,
-        email: String,
-    ) -> Result<VerifyOutcome, ServiceError> {
-        let orgs: Vec<String> = match org {
-            Some(o) => vec![o],
-            None => self
-                .services
-                .config
-                .orgs
-                .iter()
-                .filter(|o| self.staff.can_see(o.slug.as_str()))
-                .filter(|o| card.is_none() || o.uses_cards())
-                .map(|o| o.slug.as_str().to_string())
-                .collect(),
-        };
-        let mut first = None;
-        for org in orgs {
-            let verdict = self
-                .services
-                .verify(&self.staff, &org, card.as_deref(), &email)
-                .await?;
-            let found = verdict.account_id.is_some();
-            let outcome = VerifyOutcome { org, verdict };
-            if found {
-                return Ok(outcome);
-            }
-            first.get_or_insert(outcome);
-        }
-        first.ok_or_else(|| ServiceError::NotFound("no organisation to check in".into()))
-    }
-
     async fn run_job(&self, job: Job) -> Result<JobOutput, ServiceError> {
         let s = &self.services;
         let staff = &*self.staff;
@@ -197,7 +165,7 @@ impl Runner {
             Job::SendLink {
                 account_id,
                 purpose,
-            } => JobOutput::LinkSent(s.send_link(staff, account_id, purpose).await?),
+            } => JobOutput::LinkSent(s.send_link(staff, account_id, Some(purpose)).await?),
             Job::SetPin {
                 account_id,
                 first,

@@ -266,7 +266,7 @@ pub async fn send_link(
 ) -> (i64, String) {
     let sent = h
         .services
-        .send_link(&h.desk_library, account, purpose)
+        .send_link(&h.desk_library, account, Some(purpose))
         .await
         .unwrap();
     let mail = h

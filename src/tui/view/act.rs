@@ -31,11 +31,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         }
         facts.push(Span::styled(text, style));
     };
-    let kind = if a.credential_kind == "pin" {
-        "pin"
-    } else {
-        "password"
-    };
+    let kind = a.credential_kind.code();
     match a.credential_set_at {
         Some(at) if a.has_credential => fact(
             t.f(

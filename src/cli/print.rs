@@ -1,0 +1,194 @@
+//! What the desk commands print for people: the same words and local
+//! times as the console, in the chosen language. `--json` keeps codes and
+//! milliseconds for scripts.
+
+use super::Cli;
+use crate::domain::verdict::{FieldVerdict, MatchVerdict};
+use crate::service::{AccountDetail, AccountSummary, Badge, LinkView, MailView, Services};
+use crate::text::{Words, choose_language, reason_short_key, safe};
+
+/// The words for this command line: `--lang`, `[ui] language`, `LANG`.
+pub fn words(cli: &Cli, s: &Services) -> Words {
+    Words::new(
+        choose_language(cli.lang.as_deref(), s.config.ui.language),
+        &s.config.mail.time_zone,
+    )
+}
+
+fn badge_key(b: Badge) -> &'static str {
+    match b {
+        Badge::Locked => "badge.locked",
+        Badge::LegacyPin => "badge.legacy_pin",
+        Badge::AwaitingFirstLogin => "badge.first_login",
+        Badge::ActiveLink => "badge.active_link",
+    }
+}
+
+pub fn search_row(w: &Words, a: &AccountSummary) -> String {
+    let badges: Vec<&str> = a.badges.iter().map(|b| w.t(badge_key(*b))).collect();
+    format!(
+        "#{:<7} {:<10} {:<32} {:<14} {:<34} {}",
+        a.id,
+        safe(&a.org),
+        safe(&a.full_name),
+        a.card_masked
+            .as_deref()
+            .map(safe)
+            .unwrap_or_else(|| "-".into()),
+        safe(&a.email_masked),
+        badges.join(" ")
+    )
+}
+
+/// The verdict: the headline, the account, and one line per reason.
+pub fn verdict(w: &Words, org: &str, v: &MatchVerdict) {
+    println!(
+        "{} ({})",
+        w.t(if v.accepted {
+            "verify.accept"
+        } else {
+            "verify.refuse"
+        }),
+        safe(org)
+    );
+    if let Some(id) = v.account_id {
+        println!("{} #{id}", w.t("cli.account"));
+    }
+    for (field, f) in [("field.card", &v.card), ("field.email", &v.email)] {
+        for line in field_lines(w, w.t(field), f) {
+            println!("  {line}");
+        }
+    }
+}
+
+fn field_lines(w: &Words, field: &str, v: &FieldVerdict) -> Vec<String> {
+    v.reasons
+        .iter()
+        .map(|r| format!("{field}: {}", w.reason(r, v.expected_masked.as_deref())))
+        .collect()
+}
+
+pub fn detail(w: &Words, d: &AccountDetail, now: i64) {
+    let a = &d.account;
+    println!("#{} {} ({})", a.id, safe(&a.full_name), safe(&a.org_name));
+    let row = |label: &str, value: &str| println!("  {:<10} {value}", w.t(label));
+    row("field.email", &safe(&a.email_masked));
+    if let Some(p) = &a.phone_masked {
+        row("field.phone", &safe(p));
+    }
+    if let Some(l) = &a.login {
+        row("cli.login", &safe(l));
+    }
+    let mut flags = Vec::new();
+    if !a.has_credential {
+        flags.push(w.t(&format!("act.no_{}", a.credential_kind)).to_string());
+    }
+    if a.legacy_credential {
+        flags.push(w.t("badge.legacy_pin_long").to_string());
+    }
+    if a.must_set_credential {
+        flags.push(w.t("act.awaiting_first_login").to_string());
+    }
+    if let Some(t) = a.locked_at {
+        flags.push(w.f(
+            "cli.locked_since",
+            &[("at", &w.time(t)), ("n", &a.failed_attempts.to_string())],
+        ));
+    }
+    if !flags.is_empty() {
+        row("cli.status", &flags.join("; "));
+    }
+    for c in &d.cards {
+        row(
+            "field.card",
+            &format!("{} {}", safe(&c.number_masked), w.card_status(c.status)),
+        );
+    }
+    for e in &d.previous_emails {
+        let when = e
+            .until
+            .map(|t| w.f("cli.until", &[("at", &w.time(t))]))
+            .unwrap_or_default();
+        row(
+            "cli.earlier",
+            format!("{} {when}", safe(&e.email_masked)).trim_end(),
+        );
+    }
+    if !d.links.is_empty() {
+        println!("{}:", w.t("pane.links"));
+        links(w, &d.links, now);
+    }
+    if !d.attempts.is_empty() {
+        println!("{}:", w.t("links.attempts"));
+        for t in &d.attempts {
+            let codes: Vec<&str> = t
+                .card_codes
+                .iter()
+                .chain(&t.email_codes)
+                .filter(|c| *c != "exact" && *c != "not_used")
+                .map(|c| w.t(reason_short_key(c)))
+                .collect();
+            println!(
+                "  {} {} {}",
+                w.time(t.at),
+                w.t(if t.accepted {
+                    "attempt.accepted"
+                } else {
+                    "attempt.refused"
+                }),
+                codes.join(", ")
+            );
+        }
+    }
+    if !d.notes.is_empty() {
+        println!("{}:", w.t("links.notes"));
+        for n in &d.notes {
+            println!("  {} {}: {}", w.time(n.at), safe(&n.author), safe(&n.text));
+        }
+    }
+}
+
+pub fn links(w: &Words, links: &[LinkView], now: i64) {
+    for l in links {
+        let (state, _) = w.link_state(&l.state, l.expires_at, now);
+        println!(
+            "  {} {:<5} {:<11} {} {} → {} — {state}",
+            w.t("cli.link"),
+            l.id,
+            w.purpose(l.purpose),
+            w.origin(l.origin, &l.created_by),
+            w.time(l.created_at),
+            safe(&l.sent_to_masked),
+        );
+        for m in &l.mails {
+            println!("      {}", mail_line(w, m));
+        }
+    }
+}
+
+/// "mail 12: mail sent 22.11.2026 16.30 «250 Ok»".
+pub fn mail_line(w: &Words, m: &MailView) -> String {
+    use crate::domain::OutboxStatus;
+    let state = match m.status {
+        OutboxStatus::Sent => w.f(
+            "mail.sent",
+            &[("at", &m.sent_at.map(|t| w.time(t)).unwrap_or_default())],
+        ),
+        OutboxStatus::Failed => w.t("mail.failed").to_string(),
+        OutboxStatus::Cancelled => w.t("mail.cancelled").to_string(),
+        OutboxStatus::Sending => w.t("mail.sending").to_string(),
+        OutboxStatus::Queued => match m.next_attempt_at {
+            Some(next) if m.attempts > 0 => w.f(
+                "mail.retry",
+                &[("n", &m.attempts.to_string()), ("at", &w.time(next))],
+            ),
+            _ => w.t("mail.queued").to_string(),
+        },
+    };
+    let answer = m
+        .last_answer
+        .as_deref()
+        .map(|a| format!(" «{}»", safe(a)))
+        .unwrap_or_default();
+    format!("{} {}: {state}{answer}", w.t("cli.mail"), m.id)
+}
