@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod directory;
 pub mod domain;
 pub mod logging;
 pub mod mail;

@@ -50,7 +50,7 @@ pub async fn run(args: &MailBenchArgs) -> anyhow::Result<()> {
     }
     let tx = services.store.begin_write().await?;
     for chunk in list.chunks(50_000) {
-        bulk::insert_generated(&tx, chunk, services.now()).await?;
+        bulk::insert_accounts(&tx, chunk, services.now()).await?;
     }
     tx.commit().await?;
 

@@ -204,7 +204,7 @@ pub(crate) async fn prepare(
         let start = Instant::now();
         let tx = services.store.begin_write().await?;
         for chunk in list.chunks(50_000) {
-            bulk::insert_generated(&tx, chunk, services.now()).await?;
+            bulk::insert_accounts(&tx, chunk, services.now()).await?;
         }
         tx.commit().await?;
         eprintln!(
@@ -214,13 +214,12 @@ pub(crate) async fn prepare(
     }
     let _ = services.create_first_admin("bench", "Bench").await;
     let staff = services.identify_os_user("bench").await?;
-    let pick =
-        |f: &dyn Fn(&crate::store::bulk::GeneratedAccount) -> Option<String>| -> Vec<String> {
-            list.iter()
-                .step_by((list.len() / 500).max(1))
-                .filter_map(f)
-                .collect()
-        };
+    let pick = |f: &dyn Fn(&crate::store::bulk::BulkAccount) -> Option<String>| -> Vec<String> {
+        list.iter()
+            .step_by((list.len() / 500).max(1))
+            .filter_map(f)
+            .collect()
+    };
     let mut rare = crate::demo::rare_surname_prefixes(&list);
     rare.truncate(500);
     let kinds = vec![

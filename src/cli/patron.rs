@@ -34,12 +34,7 @@ pub async fn redeem(cli: &Cli, s: &Services, args: &RedeemArgs) -> CliResult {
 
 fn link_problem(cli: &Cli, s: &Services, problem: LinkProblem) -> CliError {
     let w = super::print::words(cli, s);
-    CliError::refused(w.t(match problem {
-        LinkProblem::Unknown => "web.dead_unknown",
-        LinkProblem::Expired => "web.dead_expired",
-        LinkProblem::Used => "web.dead_used",
-        LinkProblem::Revoked => "web.dead_revoked",
-    }))
+    CliError::refused(w.link_problem(problem))
 }
 
 pub async fn self_service(cli: &Cli, s: &Services, args: &SelfServiceArgs) -> CliResult {

@@ -4,7 +4,7 @@
 
 use super::Cli;
 use crate::domain::verdict::{FieldVerdict, MatchVerdict};
-use crate::service::{AccountDetail, AccountSummary, Badge, LinkView, MailView, Services};
+use crate::service::{AccountDetail, AccountSummary, LinkView, MailView, Services};
 use crate::text::{Words, choose_language, reason_short_key, safe};
 
 /// The words for this command line: `--lang`, `[ui] language`, `LANG`.
@@ -15,17 +15,8 @@ pub fn words(cli: &Cli, s: &Services) -> Words {
     )
 }
 
-fn badge_key(b: Badge) -> &'static str {
-    match b {
-        Badge::Locked => "badge.locked",
-        Badge::LegacyPin => "badge.legacy_pin",
-        Badge::AwaitingFirstLogin => "badge.first_login",
-        Badge::ActiveLink => "badge.active_link",
-    }
-}
-
 pub fn search_row(w: &Words, a: &AccountSummary) -> String {
-    let badges: Vec<&str> = a.badges.iter().map(|b| w.t(badge_key(*b))).collect();
+    let badges: Vec<&str> = a.badges.iter().map(|b| w.badge(*b).0).collect();
     format!(
         "#{:<7} {:<10} {:<32} {:<14} {:<34} {}",
         a.id,

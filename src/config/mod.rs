@@ -2,11 +2,16 @@
 //! settings. Parsing refuses unknown keys and bad values with the key and
 //! line; `avain config check` prints the effective result.
 
+mod directory;
 mod paths;
 mod values;
 
 pub use crate::domain::Language;
 pub use crate::domain::mask::redact_url_password;
+pub use directory::{
+    DirectoryConfig, DirectoryTiming, KeycloakAttributes, KeycloakConfig, KohaConfig,
+    LdapAttributes, LdapConfig, LdapPasswordWrite,
+};
 pub use paths::{PathOverrides, Paths, base_data_dir, demo_dir as paths_demo_dir, sqlite_url};
 pub use values::{BaseUrl, KeySpec, Lifetime, Slug};
 
@@ -199,6 +204,9 @@ pub struct OrgConfig {
     /// Who to contact for help, shown in mails and on the patron pages.
     #[serde(default)]
     pub help_contact: String,
+    /// Where the accounts and credentials live (default: in avain).
+    #[serde(default, skip_serializing_if = "DirectoryConfig::is_local")]
+    pub directory: DirectoryConfig,
 }
 
 impl OrgConfig {
@@ -282,6 +290,22 @@ impl Config {
                     ));
                 }
                 _ => {}
+            }
+            if let Some(t) = org.directory.timing() {
+                if !(1..=120).contains(&t.timeout_seconds) {
+                    return Err(format!(
+                        "{}{}: use 1 to 120",
+                        key("directory.timeout_seconds"),
+                        line_of("timeout_seconds")
+                    ));
+                }
+                if !(50..=10_000).contains(&t.refresh_timeout_ms) {
+                    return Err(format!(
+                        "{}{}: use 50 to 10000",
+                        key("directory.refresh_timeout_ms"),
+                        line_of("refresh_timeout_ms")
+                    ));
+                }
             }
             if !(1..=100).contains(&org.links_per_hour) {
                 return Err(format!(

@@ -1,7 +1,7 @@
 //! Generated synthetic accounts: deterministic, Finnish- and Swedish-style
 //! names put together from common parts, addresses under reserved domains.
 
-use crate::store::bulk::GeneratedAccount;
+use crate::store::bulk::BulkAccount;
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
@@ -79,12 +79,7 @@ const DOMAINS: &[&str] = &[
 
 /// Accounts `first_id ..` spread over the organisations: the first org
 /// (cards) gets two thirds, the second (email logins) one third.
-pub fn accounts(
-    first_id: i64,
-    count: u64,
-    orgs: &[(String, bool)],
-    seed: u64,
-) -> Vec<GeneratedAccount> {
+pub fn accounts(first_id: i64, count: u64, orgs: &[(String, bool)], seed: u64) -> Vec<BulkAccount> {
     let mut rng = SmallRng::seed_from_u64(seed);
     (0..count as i64)
         .map(|i| {
@@ -107,7 +102,7 @@ pub fn accounts(
                 LAST[rng.random_range(0..LAST.len())]
             };
             let local = deunicode::deunicode(&format!("{first}.{last}.{id}")).to_lowercase();
-            GeneratedAccount {
+            BulkAccount {
                 id,
                 org: org.clone(),
                 full_name: format!("{first} {last}"),
@@ -122,13 +117,14 @@ pub fn accounts(
                 card: uses_cards.then(|| format!("{}", 3_000_000_000i64 + id)),
                 must_set_credential: !uses_cards && rng.random_bool(0.4),
                 legacy_credential: *uses_cards && rng.random_bool(0.05),
+                ..BulkAccount::default()
             }
         })
         .collect()
 }
 
 /// Five-letter prefixes of the rare surnames among `list` (for benchmarks).
-pub fn rare_surname_prefixes(list: &[GeneratedAccount]) -> Vec<String> {
+pub fn rare_surname_prefixes(list: &[BulkAccount]) -> Vec<String> {
     list.iter()
         .filter_map(|g| g.full_name.split_whitespace().nth(1))
         .filter(|last| !LAST.contains(last))

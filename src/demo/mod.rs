@@ -197,7 +197,7 @@ async fn seed(s: &Services, staff: &Staff, generated: u64) -> CliResult {
             let n = (generated - chunk_start).min(50_000);
             let list =
                 generate::accounts(first_id + chunk_start as i64, n, &orgs, 42 + chunk_start);
-            bulk::insert_generated(&tx, &list, s.now())
+            bulk::insert_accounts(&tx, &list, s.now())
                 .await
                 .map_err(err)?;
         }

@@ -149,6 +149,49 @@ impl MailTemplate {
     }
 }
 
+code_enum!(
+    /// Flags shown beside a search result.
+    Badge {
+        /// Gone from its directory (kept with its history).
+        Removed = "removed",
+        Locked = "locked",
+        LegacyPin = "legacy_pin",
+        AwaitingFirstLogin = "first_login",
+        ActiveLink = "active_link",
+    }
+);
+
+code_enum!(
+    /// Why a system of record refused a new PIN, password or email.
+    DirectoryRefusal {
+        /// Shorter than its policy allows.
+        TooShort = "too_short",
+        /// Fails its quality rules.
+        TooWeak = "too_weak",
+        /// One of the entry's recent passwords.
+        InHistory = "in_history",
+        /// Changed too recently to change again.
+        TooSoon = "too_soon",
+        /// The entry is locked there.
+        Locked = "locked",
+        /// The change is not allowed for this entry (or for avain).
+        NotAllowed = "not_allowed",
+        /// Another reason: its own words are shown.
+        Other = "other",
+    }
+);
+
+code_enum!(
+    /// The kind of system an organisation's accounts and credentials live in.
+    DirectoryKind {
+        /// avain itself holds the credential (the demo, small sites).
+        Local = "local",
+        Ldap = "ldap",
+        Koha = "koha",
+        Keycloak = "keycloak",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ code_enum!(
 );
 code_enum!(
     /// Why a link was revoked before use.
-    RevokeReason { Superseded = "superseded", Staff = "staff", EmailChanged = "email_changed", CredentialSet = "credential_set" }
+    RevokeReason { Superseded = "superseded", Staff = "staff", EmailChanged = "email_changed", CredentialSet = "credential_set", AccountRemoved = "account_removed" }
 );
 
 impl LinkPurpose {
@@ -30,6 +30,18 @@ impl LinkPurpose {
         }
     }
 }
+
+code_enum!(
+    /// Why a link cannot be used; its page says which, with no account data.
+    LinkProblem {
+        Unknown = "unknown",
+        Expired = "expired",
+        Used = "used",
+        Revoked = "revoked",
+        /// Another submission of it is on its way to the directory.
+        Busy = "busy",
+    }
+);
 
 /// A link's state at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

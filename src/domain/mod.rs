@@ -2,6 +2,7 @@
 //! policies, tokens, masking and terminal sanitising. No I/O, no clock.
 
 pub mod codes;
+pub mod directory;
 pub mod link;
 pub mod mask;
 pub mod normalize;
@@ -11,4 +12,7 @@ pub mod search_terms;
 pub mod token;
 pub mod verdict;
 
-pub use codes::{AccountStatus, Language, MailTemplate, OutboxStatus, Role, SelfServiceOutcome};
+pub use codes::{
+    AccountStatus, Badge, DirectoryKind, DirectoryRefusal, Language, MailTemplate, OutboxStatus,
+    Role, SelfServiceOutcome,
+};

@@ -2,11 +2,12 @@
 //! identity check), the lock, and contact notes.
 
 use super::account_view::load_visible;
+use super::directory_push::Change;
 use super::mail_queue::MailTemplate;
-use super::{ServiceError, ServiceResult, Services, Staff};
+use super::{Actor, ServiceError, ServiceResult, Services, Staff};
 use crate::domain::link::RevokeReason;
 use crate::domain::normalize::{email_key, is_plausible_email};
-use crate::store::{accounts, notes, tokens};
+use crate::store::{accounts, mirror, notes, tokens};
 use serde::Serialize;
 use serde_json::json;
 
@@ -67,14 +68,28 @@ impl Services {
                 "identity checked by \"other\" needs a note saying how".into(),
             ));
         }
-        let now = self.now();
-        let tx = self.store.begin_write().await?;
-        let account = load_visible(&tx, staff, account_id).await?;
+        let account = {
+            let tx = self.store.begin_read().await?;
+            let a = load_visible(&tx, staff, account_id).await?;
+            tx.commit().await?;
+            a
+        };
         if account.email == new_email {
             return Err(ServiceError::Refused(
                 "that is already the address on file".into(),
             ));
         }
+        self.refuse_removed(&account)?;
+        self.push_change(
+            &account,
+            Change::Email(new_email),
+            &Actor::staff(staff),
+            None,
+        )
+        .await?;
+        let now = self.now();
+        let tx = self.store.begin_write().await?;
+        let account = load_visible(&tx, staff, account_id).await?;
         let org = self.org(&account.org)?;
         let others = accounts::with_email_key(&tx, &account.org, &email_key(new_email)).await?;
         let shared_with = others.iter().filter(|a| a.id != account_id).count();
@@ -132,12 +147,29 @@ impl Services {
         if reason.is_empty() {
             return Err(ServiceError::BadInput("unlocking needs a reason".into()));
         }
-        let tx = self.store.begin_write().await?;
-        let account = load_visible(&tx, staff, account_id).await?;
-        if account.locked_at.is_none() && account.failed_attempts == 0 {
+        let account = {
+            let tx = self.store.begin_read().await?;
+            let a = load_visible(&tx, staff, account_id).await?;
+            tx.commit().await?;
+            a
+        };
+        let in_directory = self.directory(&account.org).is_some();
+        if account.locked_at.is_none()
+            && account.failed_attempts == 0
+            && !(in_directory && account.directory_locked)
+        {
             return Err(ServiceError::Refused("the account is not locked".into()));
         }
+        self.refuse_removed(&account)?;
+        // The directory's own lock goes first: the patron logs in there.
+        self.push_change(&account, Change::Unlock, &Actor::staff(staff), None)
+            .await?;
+        let tx = self.store.begin_write().await?;
+        let account = load_visible(&tx, staff, account_id).await?;
         accounts::unlock(&tx, account_id, self.now()).await?;
+        if in_directory {
+            mirror::set_directory_locked(&tx, account_id, false).await?;
+        }
         self.audit_staff(
             &tx,
             staff,

@@ -2,12 +2,13 @@
 //! (cards, old addresses, links and their mails, self-service attempts,
 //! notes), and revealing a masked field (audited).
 
+use super::Freshness;
 use super::{ServiceError, ServiceResult, Services, Staff};
 use crate::domain::link::{LinkOrigin, LinkPurpose, LinkState, LinkTimes, state};
 use crate::domain::mask::{mask_card, mask_email, mask_phone};
 use crate::domain::policy::CredentialKind;
 use crate::domain::verdict::CardStatus;
-use crate::domain::{OutboxStatus, SelfServiceOutcome};
+use crate::domain::{AccountStatus, DirectoryKind, OutboxStatus, SelfServiceOutcome};
 use crate::store::entities::{account, outbox, reset_token};
 use crate::store::{Tx, accounts, attempts, notes, outbox_rows, staff_rows, tokens};
 use serde::Serialize;
@@ -95,10 +96,24 @@ pub struct NoteView {
     pub text: String,
 }
 
+/// Where the account really lives, when that is not avain.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectoryView {
+    pub system: DirectoryKind,
+    pub address: String,
+    pub freshness: Freshness,
+    /// Locked in the directory (as of the freshness).
+    pub locked: bool,
+    /// Gone from the directory.
+    pub removed: bool,
+}
+
 /// Everything staff see about one account.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountDetail {
     pub account: AccountView,
+    /// `None`: avain holds the account itself.
+    pub directory: Option<DirectoryView>,
     pub cards: Vec<CardView>,
     pub previous_emails: Vec<PreviousEmailView>,
     pub links: Vec<LinkView>,
@@ -213,9 +228,22 @@ impl Services {
         }
     }
 
-    /// The whole story of one account. Opening an account is audited.
+    /// The whole story of one account as the mirror has it. Opening an
+    /// account is audited.
     pub async fn account_detail(&self, staff: &Staff, id: i64) -> ServiceResult<AccountDetail> {
-        self.load_detail(staff, id, true).await
+        self.load_detail(staff, id, true, None).await
+    }
+
+    /// The same after reading the account from its directory again (bounded
+    /// by the short refresh limit; on no answer the mirror is shown and the
+    /// detail says how old it is). What the console does when staff open
+    /// an account, and `avain show --refresh`.
+    pub async fn open_account(&self, staff: &Staff, id: i64) -> ServiceResult<AccountDetail> {
+        let tx = self.store.begin_read().await?;
+        let account = load_visible(&tx, staff, id).await?;
+        tx.commit().await?;
+        let freshness = self.refresh_account(&account).await?;
+        self.load_detail(staff, id, true, Some(freshness)).await
     }
 
     /// The same, read again after a change or a delivered mail by someone
@@ -225,7 +253,7 @@ impl Services {
         staff: &Staff,
         id: i64,
     ) -> ServiceResult<AccountDetail> {
-        self.load_detail(staff, id, false).await
+        self.load_detail(staff, id, false, None).await
     }
 
     async fn load_detail(
@@ -233,6 +261,7 @@ impl Services {
         staff: &Staff,
         id: i64,
         audited: bool,
+        freshness: Option<Freshness>,
     ) -> ServiceResult<AccountDetail> {
         let now = self.now();
         let tx = if audited {
@@ -294,7 +323,17 @@ impl Services {
                 }
             })
             .collect();
+        let directory = self.directory(&a.org).map(|c| DirectoryView {
+            system: c.directory.kind(),
+            address: c.directory.address().to_string(),
+            freshness: freshness.unwrap_or(Freshness::Mirror {
+                read_at: a.directory_synced_at,
+            }),
+            locked: a.directory_locked,
+            removed: a.status == AccountStatus::Removed,
+        });
         Ok(AccountDetail {
+            directory,
             account: AccountView {
                 id: a.id,
                 org_name: org.name.clone(),

@@ -1,17 +1,21 @@
-//! Setting PINs and passwords: by staff at the desk (typed or generated),
-//! and by the patron through a mailed link (redeemed exactly once).
+//! Setting PINs and passwords at the desk (typed or generated) and
+//! checking one the patron says. Where an organisation has a system of
+//! record, the new credential goes there first and avain keeps no hash of
+//! its own; avain records the change only after the directory took it.
 
-use super::account_view::{link_state, load_visible};
+use super::account_view::load_visible;
+use super::directory_push::Change;
 use super::mail_queue::MailTemplate;
-use super::{ServiceError, ServiceResult, Services, Staff};
-use crate::domain::link::{LinkPurpose, LinkState, RevokeReason};
-use crate::domain::policy::{self, CredentialPolicy};
-use crate::domain::token;
+use super::{Actor, ServiceError, ServiceResult, Services, Staff};
+use crate::directory::CredentialCheck;
+use crate::domain::AccountStatus;
+use crate::domain::link::RevokeReason;
+use crate::domain::policy;
 use crate::secrets::HashedCredential;
 use crate::store::entities::account;
 use crate::store::{Tx, accounts, tokens};
-use serde::Serialize;
 use serde_json::json;
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// A new credential as staff give it.
@@ -25,34 +29,6 @@ pub enum NewCredential {
     Generate,
 }
 
-/// Why a link cannot be used; the page shows which, with no account data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkProblem {
-    Unknown,
-    Expired,
-    Used,
-    Revoked,
-}
-
-/// What a successful redeem did.
-#[derive(Debug, Clone, Serialize)]
-pub struct RedeemOutcome {
-    pub account_id: i64,
-    pub org: String,
-    pub purpose: LinkPurpose,
-}
-
-/// What a link page needs before the patron types anything.
-#[derive(Debug, Clone, Serialize)]
-pub struct LinkInfo {
-    pub org: String,
-    pub org_name: String,
-    pub purpose: LinkPurpose,
-    pub policy: CredentialPolicy,
-    pub expires_at: i64,
-}
-
 impl Services {
     /// Sets a PIN/password at the desk. Returns the generated secret, once.
     pub async fn set_credential(
@@ -61,13 +37,14 @@ impl Services {
         account_id: i64,
         new: NewCredential,
     ) -> ServiceResult<Option<Zeroizing<String>>> {
-        let org_slug = {
+        let account = {
             let tx = self.store.begin_read().await?;
             let a = load_visible(&tx, staff, account_id).await?;
             tx.commit().await?;
-            a.org
+            a
         };
-        let policy = self.org(&org_slug)?.credential;
+        self.refuse_removed(&account)?;
+        let policy = self.org(&account.org)?.credential;
         let (secret, generated) = match new {
             NewCredential::Typed { first, second } => {
                 policy::check_new(&policy, &first, &second).map_err(ServiceError::Policy)?;
@@ -75,12 +52,25 @@ impl Services {
             }
             NewCredential::Generate => (Zeroizing::new(policy::generate(&policy)), true),
         };
-        // Hash before the write transaction: ~20 ms of CPU must not hold the lock.
-        let hashed = self.hasher.hash_off_runtime(secret.clone()).await;
+        let hashed = if self.directory(&account.org).is_some() {
+            self.push_change(
+                &account,
+                Change::Credential(&secret),
+                &Actor::staff(staff),
+                None,
+            )
+            .await?;
+            None
+        } else {
+            // Hash before the write transaction: ~20 ms of CPU must not hold the lock.
+            Some(self.hasher.hash_off_runtime(secret.clone()).await)
+        };
         let tx = self.store.begin_write().await?;
         let account = load_visible(&tx, staff, account_id).await?;
         let org = self.org(&account.org)?;
-        let revoked = self.store_credential(&tx, account, &hashed).await?;
+        let revoked = self
+            .store_credential(&tx, &account, hashed.as_ref())
+            .await?;
         let account = accounts::get(&tx, account_id).await?.expect("just updated");
         self.queue_notice(
             &tx,
@@ -96,152 +86,46 @@ impl Services {
             "credential.set",
             Some(&account.org),
             Some(account_id),
-            json!({ "generated": generated, "revoked_links": revoked }),
+            json!({ "generated": generated, "revoked_links": revoked, "system": org.directory.kind() }),
         )
         .await?;
         tx.commit().await?;
         Ok(generated.then_some(secret))
     }
 
-    /// Saves a credential hash and clears what it fixes: the legacy flag,
-    /// the first-login flag, failures and the lock. Live links die.
-    async fn store_credential(
+    /// Records a new credential and clears what it fixes: the legacy flag,
+    /// the first-login flag, failures and the lock. Live links die. With
+    /// a system of record (`hashed` is `None`) avain keeps no hash.
+    pub(crate) async fn store_credential(
         &self,
         tx: &Tx,
-        account: account::Model,
-        hashed: &HashedCredential,
+        account: &account::Model,
+        hashed: Option<&HashedCredential>,
     ) -> ServiceResult<Vec<i64>> {
         let now = self.now();
         let id = account.id;
-        accounts::set_credential(tx, id, &hashed.phc, &hashed.key_id, now).await?;
+        match hashed {
+            Some(h) => accounts::set_credential(tx, id, &h.phc, &h.key_id, now).await?,
+            None => accounts::mark_credential_set_elsewhere(tx, id, now).await?,
+        }
         let revoked = tokens::revoke_live(tx, id, None, RevokeReason::CredentialSet, now).await?;
         self.retire_link_mails(tx, &revoked, "a new credential was set")
             .await?;
         Ok(revoked)
     }
 
-    /// Looks a link up for its page: usable, or why not.
-    pub async fn inspect_link(
-        &self,
-        token_text: &str,
-    ) -> ServiceResult<Result<LinkInfo, LinkProblem>> {
-        if !token::looks_like_token(token_text) {
-            return Ok(Err(LinkProblem::Unknown));
+    /// No change can reach an account its directory no longer has.
+    pub(crate) fn refuse_removed(&self, account: &account::Model) -> ServiceResult<()> {
+        if account.status == AccountStatus::Removed {
+            let kind = self.org(&account.org)?.directory.kind();
+            return Err(ServiceError::Removed { kind });
         }
-        let tx = self.store.begin_read().await?;
-        let found = tokens::find_by_hash(&tx, &token::hash(token_text)).await?;
-        tx.commit().await?;
-        let Some(link) = found else {
-            return Ok(Err(LinkProblem::Unknown));
-        };
-        if let Some(problem) = problem_of(link_state(&link, self.now())) {
-            return Ok(Err(problem));
-        }
-        let org = self.org(&link.org)?;
-        Ok(Ok(LinkInfo {
-            org: link.org.clone(),
-            org_name: org.name.clone(),
-            purpose: link.purpose,
-            policy: org.credential,
-            expires_at: link.expires_at,
-        }))
-    }
-
-    /// The patron sets a new credential through a link. The link is
-    /// consumed exactly once; a dead link counts as a failed attempt.
-    pub async fn redeem(
-        &self,
-        token_text: &str,
-        first: Zeroizing<String>,
-        second: Zeroizing<String>,
-        client: Option<&str>,
-    ) -> ServiceResult<Result<RedeemOutcome, LinkProblem>> {
-        if !token::looks_like_token(token_text) {
-            return Ok(Err(LinkProblem::Unknown));
-        }
-        let hash = token::hash(token_text);
-        let tx = self.store.begin_read().await?;
-        let found = tokens::find_by_hash(&tx, &hash).await?;
-        tx.commit().await?;
-        let Some(link) = found else {
-            return Ok(Err(LinkProblem::Unknown));
-        };
-        if let Some(problem) = problem_of(link_state(&link, self.now())) {
-            self.record_dead_link(&link.org, link.account_id, link.id, problem, client)
-                .await?;
-            return Ok(Err(problem));
-        }
-        let policy = self.org(&link.org)?.credential;
-        policy::check_new(&policy, &first, &second).map_err(ServiceError::Policy)?;
-        let hashed = self.hasher.hash_off_runtime(first).await;
-
-        let now = self.now();
-        let tx = self.store.begin_write().await?;
-        if !tokens::consume(&tx, link.id, now).await? {
-            // Lost a race with another redeem (or it expired meanwhile).
-            tx.rollback().await?;
-            return Ok(Err(LinkProblem::Used));
-        }
-        let account = accounts::get(&tx, link.account_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("account not found".into()))?;
-        let org = self.org(&account.org)?;
-        let revoked = self.store_credential(&tx, account, &hashed).await?;
-        self.retire_link_mails(&tx, &[link.id], "link used").await?;
-        let account = accounts::get(&tx, link.account_id)
-            .await?
-            .expect("just updated");
-        self.queue_notice(
-            &tx,
-            &account,
-            org,
-            &account.email,
-            MailTemplate::CredentialChanged,
-        )
-        .await?;
-        self.audit(
-            &tx,
-            &super::Actor::patron(),
-            "link.redeem",
-            Some(&account.org),
-            Some(account.id),
-            json!({ "token_id": link.id, "client": client, "revoked_links": revoked }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Ok(RedeemOutcome {
-            account_id: account.id,
-            org: account.org,
-            purpose: link.purpose,
-        }))
-    }
-
-    async fn record_dead_link(
-        &self,
-        org: &str,
-        account_id: i64,
-        token_id: i64,
-        problem: LinkProblem,
-        client: Option<&str>,
-    ) -> ServiceResult<()> {
-        let max = self.config.security.max_failed_attempts;
-        let tx = self.store.begin_write().await?;
-        let locked = accounts::record_failure(&tx, account_id, max, self.now()).await?;
-        self.audit(
-            &tx,
-            &super::Actor::patron(),
-            "link.redeem_refused",
-            Some(org),
-            Some(account_id),
-            json!({ "token_id": token_id, "problem": problem, "client": client, "locked": locked }),
-        )
-        .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     /// Checks a PIN/password the patron types at the desk, as a login
-    /// would; a wrong one counts towards the lock.
+    /// would; a wrong one counts towards the lock (in the directory, where
+    /// the organisation has one).
     pub async fn test_credential(
         &self,
         staff: &Staff,
@@ -251,6 +135,11 @@ impl Services {
         let tx = self.store.begin_read().await?;
         let account = load_visible(&tx, staff, account_id).await?;
         tx.commit().await?;
+        if let Some(connection) = self.directory(&account.org) {
+            return self
+                .test_in_directory(staff, &account, connection, &secret)
+                .await;
+        }
         let (Some(phc), Some(key_id)) = (
             account.credential_hash.clone(),
             account.credential_key_id.clone(),
@@ -292,13 +181,43 @@ impl Services {
         tx.commit().await?;
         Ok(ok)
     }
-}
 
-fn problem_of(state: LinkState) -> Option<LinkProblem> {
-    match state {
-        LinkState::Active { .. } => None,
-        LinkState::Used { .. } => Some(LinkProblem::Used),
-        LinkState::Revoked { .. } => Some(LinkProblem::Revoked),
-        LinkState::Expired { .. } => Some(LinkProblem::Expired),
+    async fn test_in_directory(
+        &self,
+        staff: &Staff,
+        account: &account::Model,
+        connection: &crate::directory::Connection,
+        secret: &str,
+    ) -> ServiceResult<bool> {
+        let kind = connection.directory.kind();
+        let Some(id) = account.external_id.as_deref() else {
+            return Err(ServiceError::CannotCheck { kind });
+        };
+        let limit = Duration::from_secs(connection.timing.timeout_seconds);
+        let answer = tokio::time::timeout(limit, connection.directory.check_credential(id, secret))
+            .await
+            .unwrap_or_else(|_| {
+                Err(crate::directory::DirectoryError::Unavailable(
+                    "no answer in time".into(),
+                ))
+            })
+            .map_err(|error| ServiceError::Directory { kind, error })?;
+        let ok = match answer {
+            CredentialCheck::Matches => true,
+            CredentialCheck::Wrong => false,
+            CredentialCheck::CannotCheck => return Err(ServiceError::CannotCheck { kind }),
+        };
+        let tx = self.store.begin_write().await?;
+        self.audit_staff(
+            &tx,
+            staff,
+            "credential.test",
+            Some(&account.org),
+            Some(account.id),
+            json!({ "ok": ok, "system": kind }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ok)
     }
 }

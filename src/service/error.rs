@@ -1,6 +1,8 @@
 //! What a service can answer instead of a result. Every variant says, in
 //! plain words, what happened; the doors map them to exit codes and popups.
 
+use crate::domain::DirectoryKind;
+use crate::domain::directory::DirectoryError;
 use crate::domain::policy::PolicyRefusal;
 use crate::store::StoreError;
 use crate::text::Words;
@@ -26,6 +28,19 @@ pub enum ServiceError {
     /// Input that can never be right (malformed email, empty reason).
     #[error("{0}")]
     BadInput(String),
+    /// The organisation's system of record did not take the change (or
+    /// did not answer): nothing was recorded as done.
+    #[error("{kind}: {error}")]
+    Directory {
+        kind: DirectoryKind,
+        error: DirectoryError,
+    },
+    /// The account is gone from its directory: nothing can be done to it.
+    #[error("the account was removed from its {kind} directory")]
+    Removed { kind: DirectoryKind },
+    /// The directory cannot check a PIN or password for avain.
+    #[error("the {kind} directory cannot check a PIN or password for avain")]
+    CannotCheck { kind: DirectoryKind },
     #[error("database: {0}")]
     Store(#[from] StoreError),
 }
@@ -36,6 +51,10 @@ impl ServiceError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ServiceError::BadInput(_) | ServiceError::Store(_) => 2,
+            ServiceError::Directory {
+                error: DirectoryError::Setup(_),
+                ..
+            } => 2,
             _ => 1,
         }
     }
@@ -60,6 +79,13 @@ impl ServiceError {
                 ],
             ),
             ServiceError::Policy(refusal) => w.policy(refusal),
+            ServiceError::Directory { kind, error } => w.directory_error(*kind, error),
+            ServiceError::Removed { kind } => {
+                w.f("directory.removed_refused", &[("system", w.system(*kind))])
+            }
+            ServiceError::CannotCheck { kind } => {
+                w.f("directory.cannot_check", &[("system", w.system(*kind))])
+            }
         }
     }
 
@@ -72,6 +98,14 @@ impl ServiceError {
             ServiceError::Policy(_) => "policy",
             ServiceError::RateLimited { .. } => "rate_limited",
             ServiceError::BadInput(_) => "bad_input",
+            ServiceError::Directory { error, .. } => match error {
+                DirectoryError::Refused { .. } => "directory_refused",
+                DirectoryError::Unavailable(_) => "directory_unavailable",
+                DirectoryError::NotFound => "directory_not_found",
+                DirectoryError::Setup(_) => "directory_setup",
+            },
+            ServiceError::Removed { .. } => "removed",
+            ServiceError::CannotCheck { .. } => "cannot_check",
             ServiceError::Store(_) => "database",
         }
     }

@@ -39,6 +39,7 @@ impl Services {
     ) -> ServiceResult<SentLink> {
         let tx = self.store.begin_write().await?;
         let account = load_visible(&tx, staff, account_id).await?;
+        self.refuse_removed(&account)?;
         let org = self.org(&account.org)?;
         let purpose = purpose.unwrap_or_else(|| {
             LinkPurpose::for_account(account.must_set_credential, org.uses_cards())

@@ -10,10 +10,14 @@ mod audit_trail;
 mod credentials;
 mod db_check;
 mod delivery;
+mod directory_push;
+mod directory_sync;
 mod error;
 pub mod import;
+mod mirror;
 
 mod invitations;
+mod link_redeem;
 mod links;
 mod mail_queue;
 mod outbox_view;
@@ -27,15 +31,17 @@ pub use verify::Verification;
 
 pub use account_changes::IdentityCheck;
 pub use account_view::{
-    AccountDetail, AccountView, AttemptView, CardView, LinkView, MailView, NoteView,
+    AccountDetail, AccountView, AttemptView, CardView, DirectoryView, LinkView, MailView, NoteView,
     PreviousEmailView, RevealField,
 };
 pub use audit_trail::{AuditRow, AuditVerification};
-pub use credentials::{LinkInfo, LinkProblem, NewCredential, RedeemOutcome};
+pub use credentials::NewCredential;
 pub use db_check::DatabaseCheck;
 pub use delivery::{Delivery, DeliveryReport, backoff_ms};
+pub use directory_sync::{Freshness, SyncOptions, SyncReport};
 pub use error::{ServiceError, ServiceResult};
 pub use invitations::{InviteReport, InviteStats};
+pub use link_redeem::{LinkInfo, LinkProblem, RedeemOutcome};
 pub use links::SentLink;
 pub use outbox_view::OutboxMessage;
 pub use search::{AccountSummary, Badge};
@@ -45,8 +51,10 @@ pub use staff_identity::{Role, Staff};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, OrgConfig, Paths};
+use crate::directory::Connection;
 use crate::secrets::{CredentialHasher, Pepper, Sealer};
 use crate::store::{Store, Tx, audit_log};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -100,6 +108,8 @@ pub struct Services {
     pub hasher: CredentialHasher,
     sealer: Sealer,
     audit_key: Arc<Zeroizing<[u8; 32]>>,
+    /// Each organisation's system of record (none: `local`).
+    directories: Arc<BTreeMap<String, Connection>>,
 }
 
 impl Services {
@@ -112,7 +122,28 @@ impl Services {
                 crate::config::redact_url_password(&paths.database_url)
             )
         })?;
-        Ok(Services::new(config, store, pepper, Arc::new(SystemClock)))
+        let services = Services::new(config, store, pepper, Arc::new(SystemClock));
+        services.with_directories(&paths.data_dir)
+    }
+
+    /// Connects the organisations' systems of record (their secret files
+    /// are read now, relative to `data_dir`; nothing is contacted yet).
+    pub fn with_directories(mut self, data_dir: &std::path::Path) -> anyhow::Result<Services> {
+        let mut map = BTreeMap::new();
+        for org in &self.config.orgs {
+            if let Some(c) = crate::directory::connect(&org.directory, data_dir)
+                .map_err(|e| anyhow::anyhow!("organisation {}: {e}", org.slug))?
+            {
+                map.insert(org.slug.to_string(), c);
+            }
+        }
+        self.directories = Arc::new(map);
+        Ok(self)
+    }
+
+    /// The organisation's system of record, if it is not avain itself.
+    pub fn directory(&self, org: &str) -> Option<&Connection> {
+        self.directories.get(org)
     }
 
     pub fn new(config: Config, store: Store, pepper: Pepper, clock: Arc<dyn Clock>) -> Services {
@@ -125,6 +156,7 @@ impl Services {
             hasher: CredentialHasher::new(Arc::new(pepper)),
             sealer,
             audit_key,
+            directories: Arc::new(BTreeMap::new()),
         }
     }
 

@@ -16,15 +16,7 @@ const SCAN_LIMIT: u64 = 400;
 /// several terms, e.g. its name and its email).
 const SCAN_PER_RESULT: u64 = 3;
 
-/// Flags shown beside a search result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Badge {
-    Locked,
-    LegacyPin,
-    AwaitingFirstLogin,
-    ActiveLink,
-}
+pub use crate::domain::Badge;
 
 /// One search result, personal data masked.
 #[derive(Debug, Clone, Serialize)]
@@ -99,7 +91,10 @@ impl Services {
             .filter_map(|(id, matched)| {
                 let a = found.iter().find(|a| a.id == id)?;
                 let mut badges = Vec::new();
-                if a.locked_at.is_some() {
+                if a.status == crate::domain::AccountStatus::Removed {
+                    badges.push(Badge::Removed);
+                }
+                if a.locked_at.is_some() || a.directory_locked {
                     badges.push(Badge::Locked);
                 }
                 if a.legacy_credential {

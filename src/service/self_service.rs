@@ -39,6 +39,9 @@ impl Services {
         } else {
             None
         };
+        // A patron added to the directory since the last sync can still
+        // reset; on no answer the mirror decides.
+        self.refresh_for_verdict(org_slug, card, email).await?;
         let tx = self.store.begin_write().await?;
         let verdict = self.decide_verdict(&tx, org_slug, card, email).await?;
         let account = match verdict.account_id {

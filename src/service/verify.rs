@@ -1,7 +1,7 @@
 //! Checking a caller's card number and email exactly as the self-service
 //! form would, and recording that staff did.
 
-use super::{ServiceError, ServiceResult, Services, Staff};
+use super::{Freshness, ServiceError, ServiceResult, Services, Staff};
 use crate::domain::verdict::{MatchVerdict, Typed, decide};
 use crate::store::{Tx, accounts};
 use serde::Serialize;
@@ -13,6 +13,8 @@ pub struct Verification {
     pub org: String,
     #[serde(flatten)]
     pub verdict: MatchVerdict,
+    /// Whether the accounts compared were read from the directory just now.
+    pub freshness: Freshness,
 }
 
 impl Services {
@@ -40,9 +42,13 @@ impl Services {
         };
         let mut first = None;
         for org in orgs {
-            let verdict = self.verify(staff, &org, card, email).await?;
+            let (verdict, freshness) = self.verify_fresh(staff, &org, card, email).await?;
             let found = verdict.account_id.is_some();
-            let outcome = Verification { org, verdict };
+            let outcome = Verification {
+                org,
+                verdict,
+                freshness,
+            };
             if found {
                 return Ok(outcome);
             }
@@ -60,9 +66,22 @@ impl Services {
         card: Option<&str>,
         email: &str,
     ) -> ServiceResult<MatchVerdict> {
+        Ok(self.verify_fresh(staff, org, card, email).await?.0)
+    }
+
+    /// The verdict, after re-reading the accounts concerned from the
+    /// organisation's directory, and how fresh they were.
+    async fn verify_fresh(
+        &self,
+        staff: &Staff,
+        org: &str,
+        card: Option<&str>,
+        email: &str,
+    ) -> ServiceResult<(MatchVerdict, Freshness)> {
         staff.require_org(org, "organisation")?;
         let org_config = self.org(org)?;
         let card = if org_config.uses_cards() { card } else { None };
+        let freshness = self.refresh_for_verdict(org, card, email).await?;
         let tx = self.store.begin_write().await?;
         let verdict = self.decide_verdict(&tx, org, card, email).await?;
         self.audit_staff(
@@ -79,7 +98,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        Ok(verdict)
+        Ok((verdict, freshness))
     }
 
     /// The pure decision over the candidates of the organisation.

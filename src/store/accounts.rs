@@ -101,6 +101,25 @@ pub async fn find_card(tx: &Tx, org: &str, number: &str) -> Result<Option<card::
         .await
 }
 
+/// The organisation's cards with the keys of these numbers.
+pub async fn cards_with_keys(
+    tx: &Tx,
+    org: &str,
+    numbers: &[String],
+) -> Result<Vec<card::Model>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in numbers.chunks(500) {
+        found.extend(
+            card::Entity::find()
+                .filter(card::Column::Org.eq(org))
+                .filter(card::Column::NumberKey.is_in(chunk.iter().map(|n| card_key(n))))
+                .all(tx)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
 /// Accounts of the organisation with a current email of this key.
 pub async fn with_email_key(tx: &Tx, org: &str, key: &str) -> Result<Vec<account::Model>, DbErr> {
     account::Entity::find()
@@ -136,7 +155,9 @@ pub async fn email_history_of(
 }
 
 /// Everything the match verdict needs: the accounts of `org` that have a
-/// card with the typed key, or the typed email now or before.
+/// card with the typed key, or the typed email now or before. Accounts
+/// removed from their directory are left out: to the form they no longer
+/// exist.
 pub async fn verdict_candidates(
     tx: &Tx,
     org: &str,
@@ -163,7 +184,12 @@ pub async fn verdict_candidates(
         ids.extend(previous.iter().map(|h| h.account_id));
     }
     let ids: Vec<i64> = ids.into_iter().collect();
-    let accounts = get_many(tx, &ids).await?;
+    let accounts: Vec<account::Model> = get_many(tx, &ids)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == AccountStatus::Active)
+        .collect();
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
     let cards = cards_of(tx, &ids).await?;
     let history = email_history_of(tx, &ids).await?;
     Ok(accounts
@@ -230,6 +256,8 @@ pub async fn insert(tx: &Tx, new: NewAccount, now: i64) -> Result<account::Model
         lock_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        directory_synced_at: Set(None),
+        directory_locked: Set(false),
         ..Default::default()
     }
     .insert(tx)
@@ -388,6 +416,35 @@ pub async fn set_credential(
             account::Column::LockReason,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// A new credential went to the account's directory: avain keeps no hash,
+/// only that and when it was set, and clears what a new credential fixes.
+pub async fn mark_credential_set_elsewhere(tx: &Tx, id: i64, now: i64) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::CredentialHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            account::Column::CredentialKeyId,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(account::Column::CredentialSetAt, Expr::value(now))
+        .col_expr(account::Column::LegacyCredential, Expr::value(false))
+        .col_expr(account::Column::MustSetCredential, Expr::value(false))
+        .col_expr(account::Column::FailedAttempts, Expr::value(0))
+        .col_expr(account::Column::LockedAt, Expr::value(Option::<i64>::None))
+        .col_expr(
+            account::Column::LockReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(account::Column::DirectoryLocked, Expr::value(false))
         .col_expr(account::Column::UpdatedAt, Expr::value(now))
         .filter(account::Column::Id.eq(id))
         .exec(tx)

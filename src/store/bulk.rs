@@ -1,6 +1,6 @@
-//! Fast multi-row inserts for generated accounts (demo and benchmarks).
-//! Ids are assigned by the caller so accounts, cards and terms can be
-//! written in batches without reading ids back.
+//! Fast multi-row inserts of new accounts (directory syncs, the demo and
+//! benchmarks). Ids are assigned by the caller so accounts, cards and terms
+//! can be written in batches without reading ids back.
 
 use super::entities::{account, card, search_term};
 use super::{Backend, Store, Tx};
@@ -10,29 +10,35 @@ use crate::domain::search_terms::{TermSource, account_terms};
 use crate::domain::verdict::CardStatus;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, Statement};
 
-/// One generated account.
-pub struct GeneratedAccount {
+/// One new account.
+#[derive(Debug, Clone, Default)]
+pub struct BulkAccount {
     pub id: i64,
     pub org: String,
+    pub login: Option<String>,
+    pub external_id: Option<String>,
     pub full_name: String,
     pub email: String,
     pub phone: Option<String>,
     pub card: Option<String>,
     pub must_set_credential: bool,
     pub legacy_credential: bool,
+    /// Read from a directory at this time (`None`: not from a directory).
+    pub directory_synced_at: Option<i64>,
+    pub directory_locked: bool,
 }
 
 /// Rows per INSERT statement (well under every database's parameter limit).
 const BATCH: usize = 500;
 
 /// Inserts the accounts with their cards and search terms.
-pub async fn insert_generated(tx: &Tx, list: &[GeneratedAccount], now: i64) -> Result<(), DbErr> {
+pub async fn insert_accounts(tx: &Tx, list: &[BulkAccount], now: i64) -> Result<(), DbErr> {
     for chunk in list.chunks(BATCH) {
         account::Entity::insert_many(chunk.iter().map(|g| account::ActiveModel {
             id: Set(g.id),
             org: Set(g.org.clone()),
-            login: Set(None),
-            external_id: Set(None),
+            login: Set(g.login.clone()),
+            external_id: Set(g.external_id.clone()),
             full_name: Set(g.full_name.clone()),
             email_key: Set(email_key(&g.email)),
             email: Set(g.email.clone()),
@@ -48,6 +54,8 @@ pub async fn insert_generated(tx: &Tx, list: &[GeneratedAccount], now: i64) -> R
             lock_reason: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            directory_synced_at: Set(g.directory_synced_at),
+            directory_locked: Set(g.directory_locked),
         }))
         .exec_without_returning(tx)
         .await?;
@@ -78,7 +86,7 @@ pub async fn insert_generated(tx: &Tx, list: &[GeneratedAccount], now: i64) -> R
                 full_name: &g.full_name,
                 email: &g.email,
                 phone: g.phone.as_deref(),
-                login: None,
+                login: g.login.as_deref(),
                 cards: &cards,
             }) {
                 terms.push(search_term::ActiveModel {
@@ -97,6 +105,18 @@ pub async fn insert_generated(tx: &Tx, list: &[GeneratedAccount], now: i64) -> R
         }
     }
     Ok(())
+}
+
+/// Inside a transaction that inserted explicit ids: moves PostgreSQL's id
+/// sequence past them (MariaDB and SQLite do this by themselves).
+pub async fn advance_account_ids(tx: &Tx) -> Result<(), DbErr> {
+    if tx.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let sql = "SELECT setval(pg_get_serial_sequence('account', 'id'), (SELECT COALESCE(MAX(id), 1) FROM account))";
+    tx.execute_raw(Statement::from_string(sea_orm::DbBackend::Postgres, sql))
+        .await
+        .map(|_| ())
 }
 
 /// After inserting explicit ids, moves PostgreSQL's id sequence past them.

@@ -10,6 +10,7 @@ mod codes;
 pub mod consistency;
 pub mod entities;
 mod migration;
+pub mod mirror;
 pub mod notes;
 pub mod outbox_rows;
 pub mod search;

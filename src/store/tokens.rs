@@ -31,6 +31,7 @@ fn row(t: &NewToken<'_>, now: i64) -> reset_token::ActiveModel {
         revoked_at: Set(None),
         revoke_reason: Set(None),
         created_by_staff: Set(t.created_by_staff),
+        claimed_until: Set(None),
         ..Default::default()
     }
 }
@@ -156,6 +157,56 @@ pub async fn consume(tx: &Tx, id: i64, now: i64) -> Result<bool, DbErr> {
         .exec(tx)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// Claims a live link until `until` while its new credential goes to a
+/// directory: a conditional UPDATE only one request can win. A claim that
+/// ran out (a process ended mid-push) can be taken again.
+pub async fn claim(tx: &Tx, id: i64, now: i64, until: i64) -> Result<bool, DbErr> {
+    let res = reset_token::Entity::update_many()
+        .col_expr(reset_token::Column::ClaimedUntil, Expr::value(until))
+        .filter(reset_token::Column::Id.eq(id))
+        .filter(reset_token::Column::UsedAt.is_null())
+        .filter(reset_token::Column::RevokedAt.is_null())
+        .filter(reset_token::Column::ExpiresAt.gt(now))
+        .filter(
+            sea_orm::Condition::any()
+                .add(reset_token::Column::ClaimedUntil.is_null())
+                .add(reset_token::Column::ClaimedUntil.lte(now)),
+        )
+        .exec(tx)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Gives a claim back: the directory did not take the change, so the
+/// link stays usable.
+pub async fn release_claim(tx: &Tx, id: i64) -> Result<(), DbErr> {
+    reset_token::Entity::update_many()
+        .col_expr(
+            reset_token::Column::ClaimedUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(reset_token::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Marks a claimed link used: the directory took the new credential, so
+/// the link is spent even if it expired or was revoked meanwhile.
+pub async fn consume_claimed(tx: &Tx, id: i64, now: i64) -> Result<(), DbErr> {
+    reset_token::Entity::update_many()
+        .col_expr(reset_token::Column::UsedAt, Expr::value(now))
+        .col_expr(
+            reset_token::Column::ClaimedUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(reset_token::Column::Id.eq(id))
+        .filter(reset_token::Column::UsedAt.is_null())
+        .exec(tx)
+        .await
+        .map(|_| ())
 }
 
 /// Live links of an account sent to an address other than `email`.

@@ -2,9 +2,11 @@
 //! states, card states and policy refusals. One place, every door.
 
 use super::{Words, safe};
-use crate::domain::link::{LinkOrigin, LinkPurpose, LinkState, RevokeReason};
+use crate::domain::directory::DirectoryError;
+use crate::domain::link::{LinkOrigin, LinkProblem, LinkPurpose, LinkState, RevokeReason};
 use crate::domain::policy::PolicyRefusal;
 use crate::domain::verdict::{CardStatus, Reason};
+use crate::domain::{Badge, DirectoryKind, DirectoryRefusal};
 
 /// The key of a short label for a reason code (attempt lists).
 pub fn reason_short_key(code: &str) -> &'static str {
@@ -42,12 +44,36 @@ impl Words {
         }
     }
 
+    /// A badge's short label ("LOCKED") and its meaning.
+    pub fn badge(&self, b: Badge) -> (&str, &str) {
+        let (short, long) = match b {
+            Badge::Removed => ("badge.removed", "badge.removed_long"),
+            Badge::Locked => ("badge.locked", "badge.locked_long"),
+            Badge::LegacyPin => ("badge.legacy_pin", "badge.legacy_pin_long"),
+            Badge::AwaitingFirstLogin => ("badge.first_login", "badge.first_login_long"),
+            Badge::ActiveLink => ("badge.active_link", "badge.active_link_long"),
+        };
+        (self.t(short), self.t(long))
+    }
+
+    /// Why a link does not work, for the patron (and the command line).
+    pub fn link_problem(&self, problem: LinkProblem) -> &str {
+        self.t(match problem {
+            LinkProblem::Unknown => "web.dead_unknown",
+            LinkProblem::Expired => "web.dead_expired",
+            LinkProblem::Used => "web.dead_used",
+            LinkProblem::Revoked => "web.dead_revoked",
+            LinkProblem::Busy => "web.link_busy",
+        })
+    }
+
     pub fn revoke_reason(&self, reason: Option<RevokeReason>) -> &str {
         self.t(match reason {
             Some(RevokeReason::Superseded) => "revoke.superseded",
             Some(RevokeReason::Staff) => "revoke.staff",
             Some(RevokeReason::EmailChanged) => "revoke.email_changed",
             Some(RevokeReason::CredentialSet) => "revoke.credential_set",
+            Some(RevokeReason::AccountRemoved) => "revoke.account_removed",
             None => "revoke.unknown",
         })
     }
@@ -129,6 +155,63 @@ impl Words {
             Reason::EmailUnknown => self.t("reason.email_unknown").to_string(),
             Reason::OtherEmail => self.f("reason.other_email", &[e]),
             Reason::NotUsed => self.t("reason.not_used").to_string(),
+        }
+    }
+
+    /// The system of record, as staff and patrons call it.
+    pub fn system(&self, kind: DirectoryKind) -> &str {
+        self.t(match kind {
+            DirectoryKind::Local => "directory.system.local",
+            DirectoryKind::Ldap => "directory.system.ldap",
+            DirectoryKind::Koha => "directory.system.koha",
+            DirectoryKind::Keycloak => "directory.system.keycloak",
+        })
+    }
+
+    pub fn directory_refusal(&self, reason: DirectoryRefusal) -> &str {
+        self.t(match reason {
+            DirectoryRefusal::TooShort => "directory.refusal.too_short",
+            DirectoryRefusal::TooWeak => "directory.refusal.too_weak",
+            DirectoryRefusal::InHistory => "directory.refusal.in_history",
+            DirectoryRefusal::TooSoon => "directory.refusal.too_soon",
+            DirectoryRefusal::Locked => "directory.refusal.locked",
+            DirectoryRefusal::NotAllowed => "directory.refusal.not_allowed",
+            DirectoryRefusal::Other => "directory.refusal.other",
+        })
+    }
+
+    /// A directory's failure for staff: what happened, in the system's name,
+    /// and that nothing changed.
+    pub fn directory_error(&self, kind: DirectoryKind, error: &DirectoryError) -> String {
+        let system = ("system", self.system(kind));
+        match error {
+            DirectoryError::Refused { reason, text } => self.f(
+                "directory.refused",
+                &[
+                    system,
+                    ("reason", self.directory_refusal(*reason)),
+                    ("text", &safe(text)),
+                ],
+            ),
+            DirectoryError::Unavailable(_) => self.f("directory.unavailable", &[system]),
+            DirectoryError::NotFound => self.f("directory.not_found", &[system]),
+            DirectoryError::Setup(text) => {
+                self.f("directory.setup", &[system, ("text", &safe(text))])
+            }
+        }
+    }
+
+    /// The same for a patron on the link page: no server text, no names.
+    pub fn directory_error_for_patron(&self, error: &DirectoryError) -> String {
+        match error {
+            DirectoryError::Refused { reason, .. } => self.f(
+                "web.directory_refused",
+                &[("reason", self.directory_refusal(*reason))],
+            ),
+            DirectoryError::Unavailable(_) => self.t("web.directory_unavailable").to_string(),
+            DirectoryError::NotFound | DirectoryError::Setup(_) => {
+                self.t("web.directory_broken").to_string()
+            }
         }
     }
 

@@ -136,6 +136,7 @@ fn link(
 /// mail failed, a used self-service one, attempts and notes.
 pub fn detail(name: &str) -> Box<AccountDetail> {
     Box::new(AccountDetail {
+        directory: None,
         account: AccountView {
             id: 1,
             org: "kirjasto".into(),
@@ -213,6 +214,7 @@ pub fn detail(name: &str) -> Box<AccountDetail> {
 
 pub fn verdict() -> VerifyOutcome {
     VerifyOutcome {
+        freshness: crate::service::Freshness::Local,
         org: "kirjasto".into(),
         verdict: MatchVerdict {
             accepted: false,

@@ -290,13 +290,7 @@ async fn request_submit(
 }
 
 fn dead_link(state: &WebState, t: &Words, lang: &str, problem: LinkProblem) -> Response {
-    let text = match problem {
-        LinkProblem::Unknown => "web.dead_unknown",
-        LinkProblem::Expired => "web.dead_expired",
-        LinkProblem::Used => "web.dead_used",
-        LinkProblem::Revoked => "web.dead_revoked",
-    };
-    let mut body = paragraph(t.t(text), "error");
+    let mut body = paragraph(t.link_problem(problem), "error");
     body.push_str(&paragraph(t.t("web.dead_next"), ""));
     body.push_str("<ul>");
     for org in &state.services.config.orgs {

@@ -26,6 +26,10 @@ pub struct Model {
     pub lock_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the mirror last read this account from its directory.
+    pub directory_synced_at: Option<i64>,
+    /// The directory has it locked (as of `directory_synced_at`).
+    pub directory_locked: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

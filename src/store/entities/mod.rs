@@ -6,6 +6,8 @@ pub mod attempt;
 pub mod audit;
 pub mod audit_head;
 pub mod card;
+pub mod directory_push;
+pub mod directory_sync;
 pub mod email_history;
 pub mod note;
 pub mod outbox;

@@ -20,6 +20,9 @@ pub struct Model {
     pub revoked_at: Option<i64>,
     pub revoke_reason: Option<RevokeReason>,
     pub created_by_staff: Option<i64>,
+    /// While its new credential is on the way to a directory, the link is
+    /// claimed until then: a second submission waits instead of pushing.
+    pub claimed_until: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

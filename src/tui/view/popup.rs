@@ -98,17 +98,9 @@ pub fn render(app: &App, popup: &Popup, frame: &mut Frame, size: Rect) {
                 t.t("help.badges").to_string(),
                 theme.title(true),
             ));
-            for key in [
-                "badge.locked",
-                "badge.legacy_pin",
-                "badge.first_login",
-                "badge.active_link",
-            ] {
-                lines.push(Line::raw(format!(
-                    "{:>14}  {}",
-                    t.t(key),
-                    t.t(&format!("{key}_long"))
-                )));
+            for badge in crate::domain::Badge::ALL {
+                let (short, long) = t.badge(*badge);
+                lines.push(Line::raw(format!("{short:>14}  {long}")));
             }
             let height = (lines.len() as u16 + 2).min(size.height.saturating_sub(2));
             let area = centered(size, width, height);

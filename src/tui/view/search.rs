@@ -2,22 +2,12 @@
 
 use super::layout::{inner, search_offset};
 use super::{draw_input, pane_block};
-use crate::service::Badge;
 use crate::text::safe;
 use crate::tui::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
-
-pub fn badge_key(b: Badge) -> &'static str {
-    match b {
-        Badge::Locked => "badge.locked",
-        Badge::LegacyPin => "badge.legacy_pin",
-        Badge::AwaitingFirstLogin => "badge.first_login",
-        Badge::ActiveLink => "badge.active_link",
-    }
-}
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.words;
@@ -73,7 +63,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let badges = r
             .badges
             .iter()
-            .map(|b| t.t(badge_key(*b)))
+            .map(|b| t.badge(*b).0)
             .collect::<Vec<_>>()
             .join(" ");
         let marker = if i == s.selected { "▶" } else { " " };
