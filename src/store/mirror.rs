@@ -9,10 +9,9 @@ use super::entities::{account, directory_push, directory_sync};
 use crate::domain::AccountStatus;
 use crate::domain::normalize::email_key;
 use sea_orm::prelude::Expr;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
+    QuerySelect, Set, TransactionTrait,
 };
 
 /// The organisation's accounts with these directory ids.
@@ -179,17 +178,21 @@ pub async fn take_sync_lease(
     now: i64,
     until: i64,
 ) -> Result<bool, DbErr> {
-    directory_sync::Entity::insert(directory_sync::ActiveModel {
-        org: Set(org.to_string()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(directory_sync::Column::Org)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(tx)
-    .await?;
+    if sync_state(tx, org).await?.is_none() {
+        // Two processes may both find no row: the loser's insert fails on
+        // the unique index, inside a savepoint so the transaction goes on.
+        let savepoint = tx.begin().await?;
+        let inserted = directory_sync::ActiveModel {
+            org: Set(org.to_string()),
+            ..Default::default()
+        }
+        .insert(&savepoint)
+        .await;
+        match inserted {
+            Ok(_) => savepoint.commit().await?,
+            Err(_) => savepoint.rollback().await?,
+        }
+    }
     let taken = directory_sync::Entity::update_many()
         .col_expr(directory_sync::Column::LeaseUntil, Expr::value(until))
         .col_expr(directory_sync::Column::LeaseOwner, Expr::value(owner))

@@ -10,6 +10,7 @@ use avain::service::{NewStaffMember, Role, Services, Staff};
 use avain::store::Store;
 use std::sync::Arc;
 
+pub mod slapd;
 pub mod smtp;
 
 pub const CONFIG: &str = r#"
@@ -166,15 +167,30 @@ pub async fn fresh_store(server: Option<&str>) -> (Store, DbGuard) {
 }
 
 pub async fn harness(backend: &'static str, server: Option<&str>) -> Harness {
+    harness_with(backend, server, CONFIG, None).await
+}
+
+/// A harness on its own configuration; with `data_dir`, the
+/// organisations' directories are connected (their secret files are read
+/// from there).
+pub async fn harness_with(
+    backend: &'static str,
+    server: Option<&str>,
+    config: &str,
+    data_dir: Option<&std::path::Path>,
+) -> Harness {
     let (store, guard) = fresh_store(server).await;
-    let config = Config::parse(CONFIG).unwrap();
+    let config = Config::parse(config).unwrap_or_else(|e| panic!("test config: {e}"));
     let clock = ManualClock::new(T0);
-    let services = Services::new(
+    let mut services = Services::new(
         config,
         store,
         Pepper::generate("k1"),
         Arc::new(clock.clone()),
     );
+    if let Some(dir) = data_dir {
+        services = services.with_directories(dir).unwrap();
+    }
     services
         .create_first_admin("admin", "Ada Admin")
         .await
