@@ -12,7 +12,7 @@ use crate::service::{IdentityCheck, NewCredential, RevealField, Services, Staff}
 pub async fn dispatch(cli: &Cli, s: &Services, staff: &Staff, command: &Command) -> CliResult {
     match command {
         Command::Search(a) => search(cli, s, staff, &a.query, a.limit).await,
-        Command::Show(a) => show(cli, s, staff, &a.account, a.reveal).await,
+        Command::Show(a) => show(cli, s, staff, a).await,
         Command::Verify(a) => {
             verify(cli, s, staff, a.org.as_deref(), a.card.as_deref(), &a.email).await
         }
@@ -73,6 +73,7 @@ pub async fn dispatch(cli: &Cli, s: &Services, staff: &Staff, command: &Command)
         Command::Audit(c) => admin::audit(cli, s, staff, c).await,
         Command::Check => admin::check(cli, s, staff).await,
         Command::Import(c) => admin::import(cli, s, staff, c).await,
+        Command::Sync(a) => super::directory_commands::sync(cli, s, staff, a).await,
         other => Err(CliError::bad_input(format!(
             "{other:?} is not a desk command"
         ))),
@@ -111,15 +112,9 @@ async fn search(cli: &Cli, s: &Services, staff: &Staff, query: &str, limit: usiz
     }
 }
 
-async fn show(
-    cli: &Cli,
-    s: &Services,
-    staff: &Staff,
-    account: &str,
-    reveal: Option<RevealArg>,
-) -> CliResult {
-    let id = s.resolve_account(staff, account).await?.id;
-    if let Some(field) = reveal {
+async fn show(cli: &Cli, s: &Services, staff: &Staff, a: &super::args::ShowArgs) -> CliResult {
+    let id = s.resolve_account(staff, &a.account).await?.id;
+    if let Some(field) = a.reveal {
         let field = match field {
             RevealArg::Email => RevealField::Email,
             RevealArg::Phone => RevealField::Phone,
@@ -133,7 +128,11 @@ async fn show(
         }
         return Ok(());
     }
-    let detail = s.account_detail(staff, id).await?;
+    let detail = if a.refresh {
+        s.open_account(staff, id).await?
+    } else {
+        s.account_detail(staff, id).await?
+    };
     if cli.json {
         json(&detail);
     } else {

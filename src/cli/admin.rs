@@ -55,8 +55,11 @@ pub async fn migrate(cli: &Cli, overrides: &PathOverrides) -> CliResult {
     Ok(())
 }
 
-pub fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
+pub async fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
     let (config, paths) = load_config(overrides)?;
+    // Connections are tried after the file is known good.
+    let checks = crate::service::check_directories(&config, &paths.data_dir, None, false).await;
+    let broken = checks.iter().any(|c| c.error.is_some());
     if cli.json {
         json(&serde_json::json!({
             "ok": true,
@@ -64,6 +67,7 @@ pub fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             "data_dir": paths.data_dir,
             "database_url": crate::config::redact_url_password(&paths.database_url),
             "pepper_file": paths.pepper_file,
+            "directories": checks,
             "config": config,
         }));
     } else {
@@ -75,8 +79,19 @@ pub fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         );
         println!("# pepper file: {}", paths.pepper_file.display());
         print!("{}", config.to_redacted_toml());
+        if !checks.is_empty() {
+            println!();
+            super::directory_commands::print_checks(
+                &super::print::words_for(cli, &config),
+                &checks,
+            );
+        }
     }
-    Ok(())
+    if broken {
+        Err(CliError::already_reported(1))
+    } else {
+        Ok(())
+    }
 }
 
 pub async fn staff(cli: &Cli, s: &Services, me: &Staff, c: &StaffCommand) -> CliResult {
@@ -354,6 +369,19 @@ pub async fn check(cli: &Cli, s: &Services, me: &Staff) -> CliResult {
             } else {
                 println!("{what}: {} (first ids {:?})", v.count, v.ids);
             }
+        }
+        if report.cut_pushes.is_empty() {
+            println!("changes cut off on their way to a directory: none");
+        } else {
+            println!(
+                "changes cut off on their way to a directory (check these accounts): {}",
+                report
+                    .cut_pushes
+                    .iter()
+                    .map(|p| format!("#{} {} ({})", p.account_id, p.change, safe(&p.org)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         println!(
             "audit chain: {} rows checked, {} problem(s)",

@@ -82,6 +82,11 @@ pub enum Command {
     Outbox(OutboxCommand),
     /// Queue set-password invitations for every account awaiting first login.
     Invite(InviteArgs),
+    /// Read an organisation's directory (LDAP, Koha, Keycloak) into avain.
+    Sync(SyncArgs),
+    /// The organisations' systems of record.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Serve the patron pages (forgot PIN, first login, mailed links) and send mail.
     Serve(ServeArgs),
     /// Print shell completions.
@@ -89,6 +94,27 @@ pub enum Command {
     /// Measure search and mail speed on generated accounts.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[arg(long)]
+    pub org: String,
+    /// Read every entry (finds removed ones), not only the changes.
+    #[arg(long)]
+    pub full: bool,
+    /// Read and compare, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Connect, authenticate and read a first page, with timings.
+    Test {
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +167,9 @@ pub struct ShowArgs {
     /// Show one masked field in full (audited).
     #[arg(long, value_enum)]
     pub reveal: Option<RevealArg>,
+    /// Read the account from its directory first.
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 pub mod args;
+mod directory_commands;
 mod mail_commands;
 mod output;
 mod patron;
@@ -25,7 +26,8 @@ pub type CliResult = Result<(), CliError>;
 /// Runs one command line to completion.
 pub async fn run(cli: Cli) -> ExitCode {
     let overrides = PathOverrides::from_env(cli.config.clone(), cli.demo);
-    let result = dispatch(&cli, &overrides).await;
+    // Boxed: the command futures are large, and deep for the compiler.
+    let result = Box::pin(dispatch(&cli, &overrides)).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -66,7 +68,11 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             admin::completions(args);
             Ok(())
         }
-        Command::Config(_) => admin::config_check(cli, overrides),
+        Command::Config(_) => admin::config_check(cli, overrides).await,
+        Command::Directory(c) => {
+            let (config, paths) = crate::setup::load_config(overrides)?;
+            directory_commands::test(cli, &config, &paths, c).await
+        }
         Command::Migrate => admin::migrate(cli, overrides).await,
         Command::Bench(args::BenchCommand::Search(args)) => {
             crate::bench::run(args).await.map_err(CliError::from)
@@ -87,9 +93,7 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
                 .clone()
                 .or_else(|| services.config.web.listen.clone())
                 .unwrap_or_else(|| crate::web::DEFAULT_LISTEN.to_string());
-            crate::web::serve(services, &paths.mail_folder, &listen)
-                .await
-                .map_err(CliError::from)
+            crate::setup::serve(services, &paths, &listen).await
         }
         Command::Redeem(args) => {
             let (services, paths) = open(overrides).await?;
@@ -109,7 +113,7 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             if let Command::Outbox(args::OutboxCommand::Run { once }) = command {
                 return mail_commands::run(cli, &services, &paths, *once).await;
             }
-            accounts::dispatch(cli, &services, &staff, command).await?;
+            Box::pin(accounts::dispatch(cli, &services, &staff, command)).await?;
             if queues_mail(command) {
                 deliver_now(&services, &paths).await;
             }
@@ -122,7 +126,11 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
 fn queues_mail(command: &Command) -> bool {
     matches!(
         command,
-        Command::Link(_) | Command::Pin(_) | Command::Email(_) | Command::Invite(_)
+        Command::Link(_)
+            | Command::Pin(_)
+            | Command::Email(_)
+            | Command::Invite(_)
+            | Command::Unlock(_)
     )
 }
 

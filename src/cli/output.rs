@@ -35,10 +35,25 @@ impl Progress {
         }))
     }
 
-    /// The callback services report to.
+    /// A counter for work of unknown size ("1,234 entries 5,000/s").
+    pub fn counter(json: bool, unit: &str) -> Progress {
+        use std::io::IsTerminal;
+        Progress((std::io::stderr().is_terminal() && !json).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            let template = format!("{{spinner}} {{pos}} {unit} {{per_sec}} {{elapsed}}");
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(&template).expect("valid template"),
+            );
+            bar
+        }))
+    }
+
+    /// The callback services report to (a total of 0: unknown).
     pub fn update(&self, done: u64, total: u64) {
         if let Some(bar) = &self.0 {
-            bar.set_length(total);
+            if total > 0 {
+                bar.set_length(total);
+            }
             bar.set_position(done);
         }
     }

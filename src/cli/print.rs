@@ -9,9 +9,13 @@ use crate::text::{Words, choose_language, reason_short_key, safe};
 
 /// The words for this command line: `--lang`, `[ui] language`, `LANG`.
 pub fn words(cli: &Cli, s: &Services) -> Words {
+    words_for(cli, &s.config)
+}
+
+pub fn words_for(cli: &Cli, config: &crate::config::Config) -> Words {
     Words::new(
-        choose_language(cli.lang.as_deref(), s.config.ui.language),
-        &s.config.mail.time_zone,
+        choose_language(cli.lang.as_deref(), config.ui.language),
+        &config.mail.time_zone,
     )
 }
 
@@ -71,8 +75,28 @@ pub fn detail(w: &Words, d: &AccountDetail, now: i64) {
         row("cli.login", &safe(l));
     }
     let mut flags = Vec::new();
-    if !a.has_credential {
-        flags.push(w.t(&format!("act.no_{}", a.credential_kind)).to_string());
+    let kind = a.credential_kind;
+    match &d.directory {
+        Some(dir) => {
+            let system = ("system", w.system(dir.system));
+            flags.push(match a.credential_set_at {
+                Some(at) => w.f(
+                    &format!("act.{kind}_set_in"),
+                    &[("at", &w.time(at)), system],
+                ),
+                None => w.f(&format!("act.{kind}_in"), &[system]),
+            });
+            if dir.removed {
+                flags.push(w.f("directory.removed", &[system]));
+            } else if dir.locked {
+                flags.push(w.f("directory.locked", &[system]));
+            }
+            if let Some(age) = w.freshness(dir.system, &dir.freshness, now) {
+                flags.push(age);
+            }
+        }
+        None if !a.has_credential => flags.push(w.t(&format!("act.no_{kind}")).to_string()),
+        None => {}
     }
     if a.legacy_credential {
         flags.push(w.t("badge.legacy_pin_long").to_string());

@@ -24,3 +24,21 @@ pub enum DirectoryError {
     #[error("avain's access does not work: {0}")]
     Setup(String),
 }
+
+/// How current the mirror's copy of an account is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Freshness {
+    /// avain itself holds the account.
+    Local,
+    /// Read from the directory just now.
+    Fresh { at: i64 },
+    /// Not read again this time: the mirror as of the last sync or refresh.
+    Mirror { read_at: Option<i64> },
+    /// The directory did not answer in time: this is the mirror as of
+    /// `read_at` (never, if `None`).
+    Stale {
+        read_at: Option<i64>,
+        reason: String,
+    },
+}

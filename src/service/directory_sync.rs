@@ -50,23 +50,7 @@ pub struct SyncReport {
     pub millis: u64,
 }
 
-/// How current the mirror's copy of an account is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Freshness {
-    /// avain itself holds the account.
-    Local,
-    /// Read from the directory just now.
-    Fresh { at: i64 },
-    /// Not read again this time: the mirror as of the last sync or refresh.
-    Mirror { read_at: Option<i64> },
-    /// The directory did not answer in time: this is the mirror as of
-    /// `read_at` (never, if `None`).
-    Stale {
-        read_at: Option<i64>,
-        reason: String,
-    },
-}
+pub use crate::domain::directory::Freshness;
 
 impl Services {
     /// `avain sync`: reads the organisation's directory into the mirror.
@@ -446,7 +430,7 @@ struct Read {
 }
 
 /// A directory call with a time limit; running out is "no answer".
-async fn bounded<T>(
+pub(crate) async fn bounded<T>(
     limit: Duration,
     call: impl std::future::Future<Output = Result<T, DirectoryError>>,
 ) -> Result<T, DirectoryError> {

@@ -6,8 +6,10 @@
 
 mod identity;
 pub mod secret_input;
+mod serve;
 
 pub use identity::{identify, os_login};
+pub use serve::serve;
 
 use crate::config::{Config, PathOverrides, Paths};
 use crate::secrets::Pepper;

@@ -2,7 +2,7 @@
 //! states, card states and policy refusals. One place, every door.
 
 use super::{Words, safe};
-use crate::domain::directory::DirectoryError;
+use crate::domain::directory::{DirectoryError, Freshness};
 use crate::domain::link::{LinkOrigin, LinkProblem, LinkPurpose, LinkState, RevokeReason};
 use crate::domain::policy::PolicyRefusal;
 use crate::domain::verdict::{CardStatus, Reason};
@@ -166,6 +166,46 @@ impl Words {
             DirectoryKind::Koha => "directory.system.koha",
             DirectoryKind::Keycloak => "directory.system.keycloak",
         })
+    }
+
+    /// "LDAP", "Koha", "Keycloak": the system in a word, for tight places.
+    pub fn system_short(&self, kind: DirectoryKind) -> &str {
+        self.t(match kind {
+            DirectoryKind::Local => "directory.short.local",
+            DirectoryKind::Ldap => "directory.short.ldap",
+            DirectoryKind::Koha => "directory.short.koha",
+            DirectoryKind::Keycloak => "directory.short.keycloak",
+        })
+    }
+
+    /// How current a mirrored account is, when that matters to staff:
+    /// `None` when it was just read (or lives in avain).
+    pub fn freshness(&self, kind: DirectoryKind, f: &Freshness, now: i64) -> Option<String> {
+        match f {
+            Freshness::Local | Freshness::Fresh { .. } => None,
+            // Read moments ago (an action's re-read): nothing to warn of.
+            Freshness::Mirror { read_at: Some(at) } if now - at < 60_000 => None,
+            Freshness::Mirror { read_at: Some(at) }
+            | Freshness::Stale {
+                read_at: Some(at), ..
+            } => {
+                let key = if matches!(f, Freshness::Stale { .. }) {
+                    "directory.stale"
+                } else {
+                    "directory.as_read"
+                };
+                Some(self.f(
+                    key,
+                    &[
+                        ("system", self.system_short(kind)),
+                        ("age", &self.age(now - at)),
+                    ],
+                ))
+            }
+            Freshness::Mirror { read_at: None } | Freshness::Stale { read_at: None, .. } => {
+                Some(self.f("directory.never", &[("system", self.system_short(kind))]))
+            }
+        }
     }
 
     pub fn directory_refusal(&self, reason: DirectoryRefusal) -> &str {

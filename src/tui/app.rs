@@ -56,6 +56,8 @@ pub struct OrgInfo {
     pub name: String,
     pub uses_cards: bool,
     pub credential_kind: CredentialKind,
+    /// Where its credentials live.
+    pub system: crate::domain::DirectoryKind,
 }
 
 /// Who is working and on what; shown in the header.

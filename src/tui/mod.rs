@@ -80,6 +80,7 @@ pub fn build_app(
             name: o.name.clone(),
             uses_cards: o.uses_cards(),
             credential_kind: o.credential.kind(),
+            system: o.directory.kind(),
         })
         .collect();
     let session = Session {

@@ -67,8 +67,9 @@ impl Runner {
                 audited,
             } => self.spawn(
                 move |r| async move {
+                    // Opening reads the account from its directory first.
                     let result = if audited {
-                        r.services.account_detail(&r.staff, account_id).await
+                        r.services.open_account(&r.staff, account_id).await
                     } else {
                         r.services.reread_account_detail(&r.staff, account_id).await
                     };

@@ -437,36 +437,39 @@ async fn link_submit(
                 layout(&t, t.t("web.done_title"), &paragraph(t.t(text), "note")),
             )
         }
+        Ok(Err(LinkProblem::Busy)) => {
+            message_page(&t, StatusCode::CONFLICT, "web.dead_title", "web.link_busy")
+        }
         Ok(Err(problem)) => dead_link(&state, &t, &lang_query(&q), problem),
         Err(crate::service::ServiceError::Policy(refusal)) => {
             let reason = t.policy(&refusal);
+            link_page(&state, &t, &token, &lang_query(&q), &info, Some(&reason))
+        }
+        // The system of record said no or did not answer: the link still
+        // works, so the form comes back with the reason.
+        Err(crate::service::ServiceError::Directory { error, .. }) => {
+            let reason = t.directory_error_for_patron(&error);
+            link_page(&state, &t, &token, &lang_query(&q), &info, Some(&reason))
+        }
+        Err(crate::service::ServiceError::Removed { .. }) => {
+            let reason = t.t("web.directory_broken").to_string();
             link_page(&state, &t, &token, &lang_query(&q), &info, Some(&reason))
         }
         Err(err) => server_error(&state, &q, err),
     }
 }
 
-/// Runs the pages and the outbox worker until Ctrl-C or SIGTERM.
-pub async fn serve(
+/// Serves the pages on `listener` until `shutdown` completes; requests
+/// under way are finished first.
+pub async fn serve_pages(
     services: Services,
-    mail_folder: &std::path::Path,
-    listen: &str,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let mailer = services.delivery(mail_folder).map_err(anyhow::Error::msg)?;
-    let worker = tokio::spawn(async move { mailer.run(Duration::from_secs(2), stop_rx).await });
-    eprintln!("avain: patron pages on http://{}", listener.local_addr()?);
     let app = router(WebState::new(services))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown)
         .await?;
-    let _ = stop.send(true);
-    let _ = worker.await;
     Ok(())
 }

@@ -31,17 +31,14 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         }
         facts.push(Span::styled(text, style));
     };
-    let kind = a.credential_kind.code();
-    match a.credential_set_at {
-        Some(at) if a.has_credential => fact(
-            t.f(
-                &format!("act.{kind}_set_at"),
-                &[("at", &app.words.time(at))],
-            ),
-            theme.dim(),
-        ),
-        _ if a.has_credential => fact(t.t(&format!("act.{kind}_set")).to_string(), theme.dim()),
-        _ => fact(t.t(&format!("act.no_{kind}")).to_string(), theme.warn()),
+    // Most important first: the line is cut at the pane's edge.
+    if let Some(dir) = &d.directory {
+        let system = ("system", t.system_short(dir.system));
+        if dir.removed {
+            fact(t.f("directory.removed", &[system]), theme.bad());
+        } else if dir.locked {
+            fact(t.f("directory.locked", &[system]), theme.bad());
+        }
     }
     if a.locked_at.is_some() {
         fact(
@@ -53,6 +50,38 @@ fn summary(app: &App) -> Vec<Line<'static>> {
             t.f("act.failed", &[("n", &a.failed_attempts.to_string())]),
             theme.warn(),
         );
+    }
+    if let Some(dir) = &d.directory
+        && let Some(age) = t.freshness(dir.system, &dir.freshness, app.now_ms)
+    {
+        fact(age, theme.warn());
+    }
+    let kind = a.credential_kind.code();
+    match (&d.directory, a.credential_set_at) {
+        // The credential lives in the directory: say where, and when avain
+        // last set it there.
+        (Some(dir), Some(at)) => fact(
+            t.f(
+                &format!("act.{kind}_set_in"),
+                &[("at", &t.time(at)), ("system", t.system_short(dir.system))],
+            ),
+            theme.dim(),
+        ),
+        (Some(dir), None) => fact(
+            t.f(
+                &format!("act.{kind}_in"),
+                &[("system", t.system_short(dir.system))],
+            ),
+            theme.dim(),
+        ),
+        (None, Some(at)) if a.has_credential => fact(
+            t.f(&format!("act.{kind}_set_at"), &[("at", &t.time(at))]),
+            theme.dim(),
+        ),
+        (None, _) if a.has_credential => {
+            fact(t.t(&format!("act.{kind}_set")).to_string(), theme.dim())
+        }
+        (None, _) => fact(t.t(&format!("act.no_{kind}")).to_string(), theme.warn()),
     }
     if a.legacy_credential {
         fact(t.t("badge.legacy_pin").to_string(), theme.warn());

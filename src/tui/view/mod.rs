@@ -85,10 +85,14 @@ fn too_small(app: &App, frame: &mut Frame, size: Rect) {
 
 fn header(app: &App, frame: &mut Frame, area: Rect) {
     let s = &app.session;
+    // Each organisation, and where its credentials live when not in avain.
     let orgs = s
         .orgs
         .iter()
-        .map(|o| safe(&o.name))
+        .map(|o| match o.system {
+            crate::domain::DirectoryKind::Local => safe(&o.name),
+            system => format!("{} ({})", safe(&o.name), app.words.system_short(system)),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let text = format!(

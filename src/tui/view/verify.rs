@@ -108,6 +108,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             field_lines(t.t("field.card"), &verdict.card);
         }
         field_lines(t.t("field.email"), &verdict.email);
+        // A verdict on a copy the directory could not confirm says so.
+        if let Some(system) = app.org(&outcome.org).map(|o| o.system)
+            && let Some(age) = t.freshness(system, &outcome.freshness, app.now_ms)
+        {
+            lines.push(Line::styled(age, app.theme.warn()));
+        }
     } else {
         lines.push(Line::styled(t.t("verify.hint"), app.theme.dim()));
     }
