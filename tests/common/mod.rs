@@ -10,6 +10,7 @@ use avain::service::{NewStaffMember, Role, Services, Staff};
 use avain::store::Store;
 use std::sync::Arc;
 
+pub mod contracts;
 pub mod slapd;
 pub mod smtp;
 
