@@ -548,3 +548,93 @@ async fn a_silent_directory_leaves_the_mirror_and_says_how_old_it_is() {
     );
     h.close().await;
 }
+
+#[tokio::test]
+async fn the_link_page_sets_the_pin_in_ldap_and_says_when_it_cannot() {
+    use axum::http::StatusCode;
+    use common::web::{app, get, post};
+    let Some(mut server) = Slapd::start(10) else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let h = synced(&server, "sqlite", None, &data).await;
+    let id = id_of_card(&h, 7).await;
+    let (_, token) = common::send_link(&h, id, avain::domain::link::LinkPurpose::Reset).await;
+    let app = app(&h);
+    let uri = format!("/link/{token}?lang=en");
+
+    // The directory does not answer: the form comes back, the link works.
+    server.stop();
+    let form = get(&app, &uri).await;
+    let (cookie, csrf) = form.csrf();
+    let fields = [("csrf", csrf.as_str()), ("first", "8642"), ("second", "8642")];
+    let waiting = post(&app, &uri, &cookie, &fields).await;
+    assert_eq!(waiting.status, StatusCode::OK);
+    assert!(waiting.body.contains("try again in a moment"), "{}", waiting.body);
+    assert!(waiting.body.contains("name=\"first\""), "the form is shown again");
+
+    server.run();
+    let form = get(&app, &uri).await;
+    let (cookie, csrf) = form.csrf();
+    let fields = [("csrf", csrf.as_str()), ("first", "8642"), ("second", "8642")];
+    let done = post(&app, &uri, &cookie, &fields).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(server.binds(&slapd::dn(7), "8642"), "the patron logs in with it");
+    let again = post(&app, &uri, &cookie, &fields).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    h.close().await;
+}
+
+#[test]
+fn the_command_line_tests_the_connection_and_syncs() {
+    let Some(server) = Slapd::start(50) else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    server.write_password_file(&data);
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("data_dir = \"{}\"\n{}", data.display(), config_for(&server)),
+    )
+    .unwrap();
+    let avain = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_avain"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--lang", "en"])
+            .args(args)
+            .env_remove("AVAIN_DATA_DIR")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = avain(&["config", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("kirjasto · LDAP directory") && out.contains("connected"), "{out}");
+    assert_eq!(avain(&["init", "--name", "Test Admin"]).0, 0);
+    let (code, out, _) = avain(&["directory", "test", "--org", "kirjasto"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("first page: 50 entries"), "{out}");
+    let (code, out, err) = avain(&["sync", "--org", "kirjasto"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("50 read, 50 new"), "{out}");
+    let (code, out, _) = avain(&["--json", "sync", "--org", "kirjasto", "--full", "--dry-run"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["unchanged"], 50);
+    assert_eq!(report["dry_run"], true);
+    let (code, _, err) = avain(&["directory", "test", "--org", "library"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("kirjasto"), "the valid organisations are named: {err}");
+    drop(server);
+    let (code, out, _) = avain(&["directory", "test"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("did not answer"), "{out}");
+}

@@ -6,90 +6,11 @@
 mod common;
 
 use avain::domain::link::LinkPurpose;
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
+use common::web::{app, get, post};
 use common::{Harness, id_of, on_every_backend, seed, send_link};
 use std::time::Duration;
-use tower::ServiceExt;
 use zeroize::Zeroizing;
-
-struct Page {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Page {
-    /// The CSRF cookie and form value of a form page.
-    fn csrf(&self) -> (String, String) {
-        let cookie = self.headers[axum::http::header::SET_COOKIE]
-            .to_str()
-            .unwrap();
-        let value = cookie
-            .split(';')
-            .next()
-            .unwrap()
-            .split_once('=')
-            .unwrap()
-            .1
-            .to_string();
-        let start = self.body.find("name=\"csrf\" value=\"").expect("a form") + 19;
-        let field = self.body[start..start + self.body[start..].find('"').unwrap()].to_string();
-        assert_eq!(value, field, "the cookie and the form carry the same value");
-        (format!("avain_csrf={value}"), field)
-    }
-}
-
-async fn call(app: &Router, request: Request<Body>) -> Page {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Page {
-        status,
-        headers,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
-    }
-}
-
-async fn get(app: &Router, uri: &str) -> Page {
-    call(app, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-fn encode(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| {
-            let v: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{k}={v}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-async fn post(app: &Router, uri: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
-    let request = Request::post(uri)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", cookie)
-        .body(Body::from(encode(fields)))
-        .unwrap();
-    call(app, request).await
-}
-
-fn app(h: &Harness) -> Router {
-    avain::web::router(avain::web::WebState::new(h.services.clone()))
-}
 
 /// Waits for the background request to issue a link; returns its token.
 async fn token_for(h: &Harness, account: i64) -> String {

@@ -98,6 +98,20 @@ impl Store {
         migration::Migrator::up(&self.db, None).await
     }
 
+    /// Applies only the next `steps` migrations (tests that write data as
+    /// an older version would, then upgrade).
+    pub async fn migrate_steps(&self, steps: u32) -> Result<(), DbErr> {
+        migration::Migrator::up(&self.db, Some(steps)).await
+    }
+
+    /// Runs one raw SQL statement (tests only write old-schema rows this
+    /// way; avain's own code goes through the query modules).
+    #[doc(hidden)]
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<(), DbErr> {
+        use sea_orm::ConnectionTrait;
+        self.db.execute_unprepared(sql).await.map(|_| ())
+    }
+
     /// Names of migrations not yet applied.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
         Ok(migration::Migrator::get_pending_migrations(&self.db)

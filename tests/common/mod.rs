@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub mod contracts;
 pub mod slapd;
 pub mod smtp;
+pub mod web;
 
 pub const CONFIG: &str = r#"
 [[org]]

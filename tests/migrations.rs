@@ -1,0 +1,67 @@
+//! Upgrading a database written by an older avain: rows made under the
+//! first schema (m0001) read correctly after the directory migration
+//! (m0002), on every configured database.
+
+mod common;
+
+use avain::domain::AccountStatus;
+use avain::store::{Store, Tx, accounts, tokens};
+
+async fn read<T>(store: &Store, f: impl AsyncFnOnce(&Tx) -> T) -> T {
+    let tx = store.begin_read().await.unwrap();
+    let v = f(&tx).await;
+    tx.commit().await.unwrap();
+    v
+}
+
+#[tokio::test]
+async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
+    for (backend, server) in common::backends() {
+        let (url, _guard) = match &server {
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = avain::config::sqlite_url(&dir.path().join("old.db"));
+                (url, common::DbGuard::File(dir))
+            }
+            Some(admin) => common::fresh_server_database(admin).await,
+        };
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate_steps(1).await.unwrap();
+        assert_eq!(store.pending_migrations().await.unwrap().len(), 1, "{backend}");
+        // What avain before the directory connectors wrote.
+        store
+            .execute_unprepared(
+                "INSERT INTO account (id, org, login, external_id, full_name, email, email_key, phone, status, \
+                 credential_hash, credential_key_id, credential_set_at, legacy_credential, must_set_credential, \
+                 failed_attempts, locked_at, lock_reason, created_at, updated_at) VALUES \
+                 (7, 'kirjasto', 'p7', 'X7', 'Old Patron', 'old@example.org', 'old@example.org', NULL, 'active', \
+                 NULL, NULL, NULL, false, false, 2, NULL, NULL, 1000, 1000)",
+            )
+            .await
+            .unwrap();
+        store
+            .execute_unprepared(
+                "INSERT INTO reset_token (id, account_id, org, purpose, origin, token_hash, sent_to, created_at, \
+                 expires_at, used_at, revoked_at, revoke_reason, created_by_staff) VALUES \
+                 (3, 7, 'kirjasto', 'reset', 'staff', 'abc', 'old@example.org', 1000, 999999999999999, NULL, NULL, NULL, NULL)",
+            )
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        assert!(store.pending_migrations().await.unwrap().is_empty());
+        let account = read(&store, async |tx| accounts::get(tx, 7).await.unwrap().unwrap()).await;
+        assert_eq!(account.status, AccountStatus::Active, "{backend}");
+        assert_eq!(account.failed_attempts, 2);
+        assert_eq!(account.directory_synced_at, None);
+        assert!(!account.directory_locked);
+        let link = read(&store, async |tx| tokens::get(tx, 3).await.unwrap().unwrap()).await;
+        assert_eq!(link.claimed_until, None, "{backend}");
+        assert_eq!(link.purpose, avain::domain::link::LinkPurpose::Reset);
+        // The new columns work: a claim can be taken once.
+        let tx = store.begin_write().await.unwrap();
+        assert!(tokens::claim(&tx, 3, 2000, 9000).await.unwrap());
+        assert!(!tokens::claim(&tx, 3, 2000, 9000).await.unwrap());
+        tx.commit().await.unwrap();
+        store.close().await.unwrap();
+    }
+}
