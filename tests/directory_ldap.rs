@@ -567,19 +567,37 @@ async fn the_link_page_sets_the_pin_in_ldap_and_says_when_it_cannot() {
     server.stop();
     let form = get(&app, &uri).await;
     let (cookie, csrf) = form.csrf();
-    let fields = [("csrf", csrf.as_str()), ("first", "8642"), ("second", "8642")];
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("first", "8642"),
+        ("second", "8642"),
+    ];
     let waiting = post(&app, &uri, &cookie, &fields).await;
     assert_eq!(waiting.status, StatusCode::OK);
-    assert!(waiting.body.contains("try again in a moment"), "{}", waiting.body);
-    assert!(waiting.body.contains("name=\"first\""), "the form is shown again");
+    assert!(
+        waiting.body.contains("try again in a moment"),
+        "{}",
+        waiting.body
+    );
+    assert!(
+        waiting.body.contains("name=\"first\""),
+        "the form is shown again"
+    );
 
     server.run();
     let form = get(&app, &uri).await;
     let (cookie, csrf) = form.csrf();
-    let fields = [("csrf", csrf.as_str()), ("first", "8642"), ("second", "8642")];
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("first", "8642"),
+        ("second", "8642"),
+    ];
     let done = post(&app, &uri, &cookie, &fields).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    assert!(server.binds(&slapd::dn(7), "8642"), "the patron logs in with it");
+    assert!(
+        server.binds(&slapd::dn(7), "8642"),
+        "the patron logs in with it"
+    );
     let again = post(&app, &uri, &cookie, &fields).await;
     assert_eq!(again.status, StatusCode::GONE);
     h.close().await;
@@ -617,7 +635,10 @@ fn the_command_line_tests_the_connection_and_syncs() {
     };
     let (code, out, err) = avain(&["config", "check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("kirjasto · LDAP directory") && out.contains("connected"), "{out}");
+    assert!(
+        out.contains("kirjasto · LDAP directory") && out.contains("connected"),
+        "{out}"
+    );
     assert_eq!(avain(&["init", "--name", "Test Admin"]).0, 0);
     let (code, out, _) = avain(&["directory", "test", "--org", "kirjasto"]);
     assert_eq!(code, 0);
@@ -632,7 +653,10 @@ fn the_command_line_tests_the_connection_and_syncs() {
     assert_eq!(report["dry_run"], true);
     let (code, _, err) = avain(&["directory", "test", "--org", "library"]);
     assert_eq!(code, 2);
-    assert!(err.contains("kirjasto"), "the valid organisations are named: {err}");
+    assert!(
+        err.contains("kirjasto"),
+        "the valid organisations are named: {err}"
+    );
     drop(server);
     let (code, out, _) = avain(&["directory", "test"]);
     assert_eq!(code, 1, "{out}");

@@ -27,7 +27,11 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
         };
         let store = Store::connect(&url).await.unwrap();
         store.migrate_steps(1).await.unwrap();
-        assert_eq!(store.pending_migrations().await.unwrap().len(), 1, "{backend}");
+        assert_eq!(
+            store.pending_migrations().await.unwrap().len(),
+            1,
+            "{backend}"
+        );
         // What avain before the directory connectors wrote.
         store
             .execute_unprepared(
@@ -49,12 +53,18 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
             .unwrap();
         store.migrate().await.unwrap();
         assert!(store.pending_migrations().await.unwrap().is_empty());
-        let account = read(&store, async |tx| accounts::get(tx, 7).await.unwrap().unwrap()).await;
+        let account = read(&store, async |tx| {
+            accounts::get(tx, 7).await.unwrap().unwrap()
+        })
+        .await;
         assert_eq!(account.status, AccountStatus::Active, "{backend}");
         assert_eq!(account.failed_attempts, 2);
         assert_eq!(account.directory_synced_at, None);
         assert!(!account.directory_locked);
-        let link = read(&store, async |tx| tokens::get(tx, 3).await.unwrap().unwrap()).await;
+        let link = read(&store, async |tx| {
+            tokens::get(tx, 3).await.unwrap().unwrap()
+        })
+        .await;
         assert_eq!(link.claimed_until, None, "{backend}");
         assert_eq!(link.purpose, avain::domain::link::LinkPurpose::Reset);
         // The new columns work: a claim can be taken once.

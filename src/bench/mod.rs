@@ -5,6 +5,7 @@
 mod args;
 pub mod console;
 pub mod desk;
+pub mod directory;
 pub mod mail;
 
 use crate::clock::SystemClock;

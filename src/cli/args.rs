@@ -347,6 +347,9 @@ pub enum BenchCommand {
     /// Act like a busy desk on the configured database (one JSON line per
     /// action); run many at once to load one database from many processes.
     Desk(crate::bench::DeskBenchArgs),
+    /// Opening accounts of a directory-backed organisation: each is read
+    /// from the directory first (JSON: p50, p99).
+    Refresh(crate::bench::directory::RefreshBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -83,6 +83,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         Command::Bench(args::BenchCommand::Mail(args)) => {
             crate::bench::mail::run(args).await.map_err(CliError::from)
         }
+        Command::Bench(args::BenchCommand::Refresh(args)) => {
+            crate::bench::directory::run(&cli.invocation(overrides), args).await
+        }
         Command::Bench(args::BenchCommand::Desk(args)) => {
             crate::bench::desk::run(&cli.invocation(overrides), args).await
         }

@@ -32,6 +32,15 @@ pub struct AccountSummary {
 }
 
 impl Services {
+    /// Ids of the organisation's active accounts (benchmarks pick from them).
+    pub async fn account_ids(&self, staff: &Staff, org: &str) -> ServiceResult<Vec<i64>> {
+        staff.require_admin()?;
+        let tx = self.store.begin_read().await?;
+        let ids = accounts::active_ids(&tx, org).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// Up to `limit` accounts matching every word of `query` as a prefix.
     pub async fn search(
         &self,

@@ -384,6 +384,18 @@ pub async fn record_failure(tx: &Tx, id: i64, max: u32, now: i64) -> Result<bool
     Ok(locked.rows_affected == 1)
 }
 
+/// Ids of the organisation's active accounts.
+pub async fn active_ids(tx: &Tx, org: &str) -> Result<Vec<i64>, DbErr> {
+    account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::Org.eq(org))
+        .filter(account::Column::Status.eq(AccountStatus::Active))
+        .into_tuple()
+        .all(tx)
+        .await
+}
+
 /// The largest account id (for bulk generation).
 pub async fn max_id(tx: &Tx) -> Result<i64, DbErr> {
     let max: Option<Option<i64>> = account::Entity::find()

@@ -64,4 +64,3 @@ pub async fn post(app: &Router, uri: &str, cookie: &str, fields: &[(&str, &str)]
 pub fn app(h: &Harness) -> Router {
     avain::web::router(avain::web::WebState::new(h.services.clone()))
 }
-
