@@ -99,9 +99,16 @@ impl Words {
         }
     }
 
-    /// "5 min ago", "3 h ago": how old something is.
+    /// "12 min", "3 h", "2 d": how old something is, coarsely (a minute
+    /// at least).
     pub fn age(&self, ms: i64) -> String {
-        self.f("time.ago", &[("t", &self.countdown(ms))])
+        let minutes = (ms.max(0) + 59_999) / 60_000;
+        let (key, n) = match minutes {
+            0..60 => ("time.age_minutes", minutes.max(1)),
+            60..2880 => ("time.age_hours", minutes / 60),
+            _ => ("time.age_days", minutes / 1440),
+        };
+        self.f(key, &[("n", &n.to_string())])
     }
 }
 
@@ -116,6 +123,10 @@ mod tests {
         assert_eq!(w.countdown(3_600_000 * 5 + 60_000 * 12), "5 h 12 min");
         assert_eq!(w.countdown(4 * 60_000 + 8_001), "4 min 09 s");
         assert_eq!(w.countdown(-5), "0 min 00 s");
+        assert_eq!(w.age(5_000), "1 min");
+        assert_eq!(w.age(12 * 60_000), "12 min");
+        assert_eq!(w.age(3 * 3_600_000 + 1), "3 h");
+        assert_eq!(w.age(3 * 86_400_000), "3 d");
     }
 
     #[test]

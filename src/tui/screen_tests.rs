@@ -117,6 +117,25 @@ fn states(lang: Language, size: (u16, u16)) -> Vec<(&'static str, App)> {
             message: "Refused: at most 5 links an hour; the next is allowed at 12.00.".into(),
         }),
     ));
+    // The library's accounts live in LDAP, which has this one locked and
+    // did not answer when it was opened.
+    let mut directory = desk();
+    directory.focus = Pane::Act;
+    directory.session.orgs[0].system = crate::domain::DirectoryKind::Ldap;
+    if let Some(d) = directory.account.detail.as_mut() {
+        d.account.has_credential = false;
+        d.directory = Some(crate::service::DirectoryView {
+            system: crate::domain::DirectoryKind::Ldap,
+            address: "ldaps://ldap.example.org".into(),
+            freshness: crate::service::Freshness::Stale {
+                read_at: Some(NOW - 12 * 60_000),
+                reason: "no answer in 1500 ms".into(),
+            },
+            locked: true,
+            removed: false,
+        });
+    }
+    out.push(("directory", directory));
     let mut locked = desk();
     locked.session.password_login = true;
     locked.update(super::action::Action::IdleTimeout);

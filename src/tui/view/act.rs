@@ -11,6 +11,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// How wide the facts line is (the layout wraps it when it does not fit).
+pub fn facts_width(app: &App) -> usize {
+    summary(app).last().map_or(0, Line::width)
+}
+
 fn summary(app: &App) -> Vec<Line<'static>> {
     let t = &app.words;
     let theme = &app.theme;
@@ -119,10 +124,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if body.height == 0 || body.width == 0 {
         return;
     }
-    frame.render_widget(Paragraph::new(summary(app)), body);
+    // Name and contact lines are cut at the edge; the facts wrap onto a
+    // second line when the layout gives them one.
+    let mut lines = summary(app);
+    let facts = (lines.len() > 1).then(|| lines.pop()).flatten();
+    let head = lines.len() as u16;
+    frame.render_widget(Paragraph::new(lines), body);
+    if let Some(facts) = facts {
+        let top = body.y + head;
+        let height = super::layout::summary_lines(app, body)
+            .saturating_sub(head)
+            .min((body.y + body.height).saturating_sub(top));
+        frame.render_widget(
+            Paragraph::new(facts).wrap(ratatui::widgets::Wrap { trim: true }),
+            Rect::new(body.x, top, body.width, height),
+        );
+    }
     let focused = app.focus == Pane::Act && app.popup.is_none();
     let enabled = app.detail().is_some();
-    for (i, (cell, command)) in action_cells(body)
+    for (i, (cell, command)) in action_cells(app, body)
         .into_iter()
         .zip(Command::ACTIONS)
         .enumerate()

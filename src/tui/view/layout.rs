@@ -105,12 +105,22 @@ pub fn search_offset(app: &App, inner: Rect) -> usize {
     app.search.selected.saturating_sub(visible - 1)
 }
 
-/// How many lines the account summary takes in the Act pane.
-pub const SUMMARY_LINES: u16 = 3;
+/// How many lines the account summary takes in the Act pane: name, card
+/// and email, and the facts, which get a second line when they do not fit
+/// and the pane is tall enough to keep the menu in two columns.
+pub fn summary_lines(app: &App, inner: Rect) -> u16 {
+    let wide = super::act::facts_width(app) > inner.width as usize;
+    if wide && inner.height >= 4 + Command::ACTIONS.len() as u16 / 2 {
+        4
+    } else {
+        3
+    }
+}
 
 /// The cells of the Act pane's action menu, in `Command::ACTIONS` order.
-pub fn action_cells(inner: Rect) -> Vec<Rect> {
-    let rows = inner.height.saturating_sub(SUMMARY_LINES).max(1);
+pub fn action_cells(app: &App, inner: Rect) -> Vec<Rect> {
+    let summary = summary_lines(app, inner);
+    let rows = inner.height.saturating_sub(summary).max(1);
     let n = Command::ACTIONS.len() as u16;
     let columns = n.div_ceil(rows).max(1);
     let cell_w = (inner.width / columns).max(1);
@@ -119,7 +129,7 @@ pub fn action_cells(inner: Rect) -> Vec<Rect> {
             let (col, r) = (i / rows, i % rows);
             Rect::new(
                 inner.x + col * cell_w,
-                inner.y + SUMMARY_LINES + r,
+                inner.y + summary + r,
                 cell_w.min(inner.width.saturating_sub(col * cell_w)),
                 1,
             )
@@ -167,7 +177,7 @@ pub fn hit_test(app: &App, x: u16, y: u16) -> Option<Hit> {
                 Some(i) => Hit::LinkRow(i),
                 None => Hit::Pane(pane),
             },
-            Pane::Act => match action_cells(body).iter().position(|c| inside(*c)) {
+            Pane::Act => match action_cells(app, body).iter().position(|c| inside(*c)) {
                 Some(i) => Hit::ActionRow(i),
                 None => Hit::Pane(pane),
             },
@@ -222,6 +232,11 @@ mod tests {
         let PaneAreas::Full { act, .. } = a.panes else {
             panic!()
         };
-        assert_eq!(action_cells(inner(act)).len(), Command::ACTIONS.len());
+        for app in [
+            crate::tui::fixtures::app(crate::config::Language::En, (80, 24)),
+            crate::tui::fixtures::busy_desk(crate::config::Language::Fi, (80, 24)),
+        ] {
+            assert_eq!(action_cells(&app, inner(act)).len(), Command::ACTIONS.len());
+        }
     }
 }
