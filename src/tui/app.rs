@@ -3,14 +3,17 @@
 //! `Effect`s. Nothing here waits on the database or the terminal, so it is
 //! tested by feeding it actions.
 
-use super::action::{Action, Effect, Job, JobOutput, VerifyOutcome};
+use super::action::{Action, Effect};
 use super::keymap::{Command, Keymap};
+pub use super::pane::Pane;
+use super::pane::search::SearchPane;
+use super::pane::verify::VerifyPane;
 use super::popup::Popup;
-use super::view::layout::{self, Hit};
+use super::view::layout;
 use super::view::theme::Theme;
-use crate::domain::link::{LinkPurpose, LinkState};
+use crate::domain::link::LinkState;
 use crate::domain::policy::CredentialKind;
-use crate::service::{AccountDetail, AccountSummary};
+use crate::service::AccountDetail;
 use crate::text::Words;
 use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
 use tui_input::Input;
@@ -18,36 +21,6 @@ use tui_input::backend::crossterm::EventHandler;
 
 /// Results asked for per search.
 pub const SEARCH_LIMIT: usize = 50;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Search,
-    Verify,
-    Links,
-    Act,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Search, Pane::Verify, Pane::Links, Pane::Act];
-
-    pub fn index(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
-    }
-
-    pub fn title_key(self) -> &'static str {
-        match self {
-            Pane::Search => "pane.search",
-            Pane::Verify => "pane.verify",
-            Pane::Links => "pane.links",
-            Pane::Act => "pane.act",
-        }
-    }
-
-    /// Panes whose text field takes the letters typed.
-    pub fn takes_text(self) -> bool {
-        matches!(self, Pane::Search | Pane::Verify)
-    }
-}
 
 /// An organisation as the console needs it.
 #[derive(Debug, Clone)]
@@ -71,28 +44,7 @@ pub struct Session {
     pub idle_lock_ms: i64,
 }
 
-#[derive(Debug, Default)]
-pub struct SearchPane {
-    pub input: Input,
-    pub results: Vec<AccountSummary>,
-    pub selected: usize,
-    /// The newest request; older answers are dropped.
-    pub latest: u64,
-    pub loading: bool,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct VerifyPane {
-    pub card: Input,
-    pub email: Input,
-    pub on_email: bool,
-    pub latest: u64,
-    pub loading: bool,
-    pub outcome: Option<VerifyOutcome>,
-    pub error: Option<String>,
-}
-
+/// The open account, shared by the Links and Act panes.
 #[derive(Debug, Default)]
 pub struct AccountPane {
     pub detail: Option<Box<AccountDetail>>,
@@ -159,7 +111,7 @@ impl App {
             keymap,
             theme,
             session,
-            focus: Pane::Search,
+            focus: Pane::SEARCH,
             search: SearchPane::default(),
             verify: VerifyPane::default(),
             account: AccountPane::default(),
@@ -176,7 +128,7 @@ impl App {
         }
     }
 
-    pub(super) fn request_id(&mut self) -> u64 {
+    pub(crate) fn request_id(&mut self) -> u64 {
         self.next_request += 1;
         self.next_request
     }
@@ -334,7 +286,7 @@ impl App {
         }
     }
 
-    pub(super) fn load_detail(&mut self, account_id: i64, audited: bool) -> Effect {
+    pub(crate) fn load_detail(&mut self, account_id: i64, audited: bool) -> Effect {
         let request = self.request_id();
         self.account.latest = request;
         self.account.loading = true;
@@ -383,57 +335,17 @@ impl App {
     }
 
     fn type_into_pane(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let event = Event::Key(key);
-        match self.focus {
-            Pane::Search => {
-                if self
-                    .search
-                    .input
-                    .handle_event(&event)
-                    .is_some_and(|c| c.value)
-                {
-                    return self.start_search();
-                }
-                Vec::new()
-            }
-            Pane::Verify => {
-                let field = if self.verify.on_email || !self.verify_uses_card() {
-                    &mut self.verify.email
-                } else {
-                    &mut self.verify.card
-                };
-                if field.handle_event(&event).is_some_and(|c| c.value) {
-                    // An old verdict must not stand beside new input.
-                    self.verify.outcome = None;
-                    self.verify.error = None;
-                }
-                Vec::new()
-            }
-            Pane::Links | Pane::Act => Vec::new(),
-        }
+        (self.focus.spec().on_type)(self, key)
     }
 
     /// Starts a search for the current text (or clears the results).
     pub(super) fn start_search(&mut self) -> Vec<Effect> {
-        let query = self.search.input.value().trim().to_string();
-        let request = self.request_id();
-        self.search.latest = request;
-        if query.is_empty() {
-            self.search.results.clear();
-            self.search.loading = false;
-            self.search.error = None;
-            return Vec::new();
-        }
-        self.search.loading = true;
-        vec![Effect::Search { request, query }]
+        super::pane::search::start_search(self)
     }
 
     /// Does the verify pane ask for a card number?
     pub fn verify_uses_card(&self) -> bool {
-        match self.detail() {
-            Some(d) => self.org(&d.account.org).is_none_or(|o| o.uses_cards),
-            None => self.session.orgs.iter().any(|o| o.uses_cards),
-        }
+        super::pane::verify::uses_card(self)
     }
 
     fn on_command(&mut self, command: Command) -> Vec<Effect> {
@@ -447,23 +359,16 @@ impl App {
                 self.popup = Some(Popup::Help { scroll: 0 });
                 Vec::new()
             }
-            Search => {
-                self.focus = Pane::Search;
-                Vec::new()
-            }
-            NextPane | PreviousPane => {
-                let step = if command == NextPane { 1 } else { 3 };
-                self.focus = Pane::ALL[(self.focus.index() + step) % 4];
-                Vec::new()
-            }
-            PaneSearch => self.focus_pane(Pane::Search),
-            PaneVerify => self.focus_pane(Pane::Verify),
-            PaneLinks => self.focus_pane(Pane::Links),
-            PaneAct => self.focus_pane(Pane::Act),
-            Open => self.on_enter(),
+            Search => self.focus_pane(Pane::SEARCH),
+            NextPane => self.focus_pane(self.focus.step(1)),
+            PreviousPane => self.focus_pane(self.focus.step(-1)),
+            Focus(pane) => self.focus_pane(pane),
+            Open => (self.focus.spec().on_enter)(self),
             Back => self.on_back(),
-            Up => self.move_selection(-1),
-            Down => self.move_selection(1),
+            Up | Down => {
+                (self.focus.spec().on_move)(self, if command == Up { -1 } else { 1 });
+                Vec::new()
+            }
             Refresh => {
                 let mut effects = self.start_search();
                 if let Some(id) = self.detail().map(|d| d.account.id) {
@@ -481,96 +386,11 @@ impl App {
         Vec::new()
     }
 
-    fn on_enter(&mut self) -> Vec<Effect> {
-        match self.focus {
-            Pane::Search => match self.search.results.get(self.search.selected) {
-                Some(row) => {
-                    let id = row.id;
-                    self.focus = Pane::Links;
-                    // A new account: the old verdict belonged to someone else.
-                    if self.detail().is_none_or(|d| d.account.id != id) {
-                        self.verify.outcome = None;
-                    }
-                    vec![self.load_detail(id, true)]
-                }
-                None => self.start_search(),
-            },
-            Pane::Verify => {
-                if self.verify_uses_card() && !self.verify.on_email {
-                    self.verify.on_email = true;
-                    return Vec::new();
-                }
-                self.start_verify()
-            }
-            Pane::Links => Vec::new(),
-            Pane::Act => {
-                let command =
-                    Command::ACTIONS[self.account.selected_action.min(Command::ACTIONS.len() - 1)];
-                self.start_account_action(command)
-            }
-        }
-    }
-
-    fn start_verify(&mut self) -> Vec<Effect> {
-        let email = self.verify.email.value().to_string();
-        let card = self.verify.card.value().to_string();
-        let uses_card = self.verify_uses_card();
-        if email.trim().is_empty() && (!uses_card || card.trim().is_empty()) {
-            self.verify.error = Some(self.words.t("verify.type_something").to_string());
-            return Vec::new();
-        }
-        let request = self.request_id();
-        self.verify.latest = request;
-        self.verify.loading = true;
-        self.verify.error = None;
-        vec![Effect::Verify {
-            request,
-            org: self.detail().map(|d| d.account.org.clone()),
-            card: (uses_card && !card.trim().is_empty()).then_some(card),
-            email,
-        }]
-    }
-
     fn on_back(&mut self) -> Vec<Effect> {
-        match self.focus {
-            Pane::Search if !self.search.input.value().is_empty() => {
-                self.search.input.reset();
-                self.start_search()
-            }
-            Pane::Verify if self.verify.on_email => {
-                self.verify.on_email = false;
-                Vec::new()
-            }
-            Pane::Search => Vec::new(),
-            _ => self.focus_pane(Pane::Search),
+        match self.focus.spec().on_back {
+            Some(back) => back(self),
+            None => self.focus_pane(Pane::SEARCH),
         }
-    }
-
-    fn move_selection(&mut self, step: i64) -> Vec<Effect> {
-        let bump = |value: usize, len: usize| -> usize {
-            if len == 0 {
-                return 0;
-            }
-            (value as i64 + step).clamp(0, len as i64 - 1) as usize
-        };
-        match self.focus {
-            Pane::Search => {
-                self.search.selected = bump(self.search.selected, self.search.results.len())
-            }
-            Pane::Verify => {
-                self.verify.on_email =
-                    self.verify_uses_card() && step > 0 || !self.verify_uses_card();
-            }
-            Pane::Links => {
-                let len = self.detail().map_or(0, |d| d.links.len());
-                self.account.selected_link = bump(self.account.selected_link, len);
-            }
-            Pane::Act => {
-                self.account.selected_action =
-                    bump(self.account.selected_action, Command::ACTIONS.len());
-            }
-        }
-        Vec::new()
     }
 
     fn on_mouse(&mut self, mouse: crossterm::event::MouseEvent) -> Vec<Effect> {
@@ -584,26 +404,9 @@ impl App {
             return Vec::new();
         };
         self.dirty = true;
-        match hit {
-            Hit::Pane(p) => self.focus = p,
-            Hit::SearchRow(i) => {
-                self.focus = Pane::Search;
-                if i < self.search.results.len() {
-                    self.search.selected = i;
-                }
-            }
-            Hit::LinkRow(i) => {
-                self.focus = Pane::Links;
-                self.account.selected_link = i;
-            }
-            Hit::ActionRow(i) => {
-                self.focus = Pane::Act;
-                self.account.selected_action = i.min(Command::ACTIONS.len() - 1);
-            }
-            Hit::VerifyField(on_email) => {
-                self.focus = Pane::Verify;
-                self.verify.on_email = on_email;
-            }
+        self.focus = hit.pane;
+        if let Some((body, line, column)) = hit.inside {
+            (hit.pane.spec().on_click)(self, body, line, column);
         }
         Vec::new()
     }
@@ -629,7 +432,7 @@ impl App {
         self.account = AccountPane::default();
         self.popup = None;
         self.status = None;
-        self.focus = Pane::Search;
+        self.focus = Pane::SEARCH;
     }
 
     fn on_lock_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -651,91 +454,5 @@ impl App {
         }
         lock.password.handle_event(&Event::Key(key));
         Vec::new()
-    }
-
-    fn on_job_finished(&mut self, request: u64, result: Result<JobOutput, String>) -> Vec<Effect> {
-        if self.busy.as_ref().is_none_or(|b| b.request != request) {
-            return Vec::new();
-        }
-        self.busy = None;
-        self.dirty = true;
-        let mut effects = Vec::new();
-        match result {
-            Ok(output) => {
-                let queued_mail = matches!(
-                    output,
-                    JobOutput::LinkSent(_)
-                        | JobOutput::Generated(_)
-                        | JobOutput::CredentialSet
-                        | JobOutput::EmailChanged
-                );
-                self.show_job_output(output);
-                if queued_mail {
-                    effects.push(Effect::WakeMailer);
-                }
-            }
-            Err(message) => self.popup = Some(Popup::Error { message }),
-        }
-        if let Some(id) = self.detail().map(|d| d.account.id) {
-            effects.push(self.load_detail(id, false));
-        }
-        // Badges in the results (locked, link) may have changed.
-        effects.extend(self.start_search());
-        effects
-    }
-
-    fn show_job_output(&mut self, output: JobOutput) {
-        let t = &self.words;
-        let info = match output {
-            JobOutput::LinkSent(sent) => {
-                let purpose = match sent.purpose {
-                    LinkPurpose::Reset => t.t("purpose.reset"),
-                    LinkPurpose::FirstLogin => t.t("purpose.first_login"),
-                };
-                t.f(
-                    "status.link_sent",
-                    &[
-                        ("purpose", purpose),
-                        ("to", &sent.sent_to_masked),
-                        ("expires", &self.words.time(sent.expires_at)),
-                    ],
-                )
-            }
-            JobOutput::Generated(value) => {
-                self.popup = Some(Popup::Secret {
-                    title_key: "secret.generated",
-                    note_key: "secret.once",
-                    value,
-                });
-                t.t("status.credential_set").to_string()
-            }
-            JobOutput::CredentialSet => t.t("status.credential_set").to_string(),
-            JobOutput::EmailChanged => t.t("status.email_changed").to_string(),
-            JobOutput::Unlocked => t.t("status.unlocked").to_string(),
-            JobOutput::Revoked => t.t("status.revoked").to_string(),
-            JobOutput::NoteAdded => t.t("status.note_added").to_string(),
-            JobOutput::Revealed { field, value } => {
-                self.popup = Some(Popup::Secret {
-                    title_key: super::popup::reveal_field_key(field),
-                    note_key: "reveal.audited",
-                    value,
-                });
-                t.t("status.revealed").to_string()
-            }
-        };
-        self.status = Some(Status::Info(info));
-    }
-
-    /// Starts a confirmed job: the spinner shows until it reports back.
-    pub(super) fn run_job(&mut self, job: Job) -> Vec<Effect> {
-        let request = self.request_id();
-        self.busy = Some(Busy {
-            request,
-            label_key: job.busy_key(),
-            frame: 0,
-        });
-        self.popup = None;
-        self.dirty = true;
-        vec![Effect::Run { request, job }]
     }
 }

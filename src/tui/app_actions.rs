@@ -107,7 +107,7 @@ impl App {
                     _ => {
                         self.status =
                             Some(Status::Error(t.t("status.pick_active_link").to_string()));
-                        self.focus = Pane::Links;
+                        self.focus = Pane::LINKS;
                         return Vec::new();
                     }
                 }

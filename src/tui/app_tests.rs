@@ -79,7 +79,7 @@ fn enter_opens_the_selected_account_and_moves_to_links() {
             ..
         }]
     ));
-    assert_eq!(app.focus, Pane::Links);
+    assert_eq!(app.focus, Pane::LINKS);
     assert!(app.account.loading);
 }
 
@@ -87,9 +87,9 @@ fn enter_opens_the_selected_account_and_moves_to_links() {
 fn verify_moves_from_card_to_email_then_asks_in_the_open_accounts_org() {
     let mut app = app();
     app.account.detail = Some(fixtures::detail("Aino Virtanen"));
-    app.focus = Pane::Links;
+    app.focus = Pane::LINKS;
     key(&mut app, KeyCode::Char('2'));
-    assert_eq!(app.focus, Pane::Verify);
+    assert_eq!(app.focus, Pane::VERIFY);
     typed(&mut app, "2900100001");
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(app.verify.on_email);
@@ -112,7 +112,7 @@ fn verify_moves_from_card_to_email_then_asks_in_the_open_accounts_org() {
 #[test]
 fn a_verdict_without_an_open_account_opens_the_cards_account() {
     let mut app = app();
-    app.focus = Pane::Verify;
+    app.focus = Pane::VERIFY;
     typed(&mut app, "2900100001");
     key(&mut app, KeyCode::Enter);
     typed(&mut app, "x@example.fi");
@@ -140,7 +140,7 @@ fn a_verdict_without_an_open_account_opens_the_cards_account() {
 fn send_link_asks_to_confirm_then_runs_and_shows_the_result() {
     let mut app = app();
     app.account.detail = Some(fixtures::detail("Aino Virtanen"));
-    app.focus = Pane::Links;
+    app.focus = Pane::LINKS;
     assert!(key(&mut app, KeyCode::Char('s')).is_empty());
     let Some(Popup::Confirm { lines, .. }) = &app.popup else {
         panic!("no confirmation")
@@ -197,7 +197,7 @@ fn send_link_asks_to_confirm_then_runs_and_shows_the_result() {
 fn esc_cancels_a_confirmation_and_nothing_runs() {
     let mut app = app();
     app.account.detail = Some(fixtures::detail("Aino Virtanen"));
-    app.focus = Pane::Act;
+    app.focus = Pane::ACT;
     key(&mut app, KeyCode::Char('g'));
     assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
     assert!(key(&mut app, KeyCode::Esc).is_empty());
@@ -208,7 +208,7 @@ fn esc_cancels_a_confirmation_and_nothing_runs() {
 fn pin_form_needs_two_equal_entries_before_confirming() {
     let mut app = app();
     app.account.detail = Some(fixtures::detail("Aino Virtanen"));
-    app.focus = Pane::Links;
+    app.focus = Pane::LINKS;
     key(&mut app, KeyCode::Char('p'));
     assert!(app.typing(), "the PIN form takes digits and letters");
     typed(&mut app, "4827");
@@ -239,7 +239,7 @@ fn pin_form_needs_two_equal_entries_before_confirming() {
 fn email_form_needs_an_address_and_how_identity_was_checked() {
     let mut app = app();
     app.account.detail = Some(fixtures::detail("Aino Virtanen"));
-    app.focus = Pane::Act;
+    app.focus = Pane::ACT;
     key(&mut app, KeyCode::Char('e'));
     typed(&mut app, "not-an-email");
     key(&mut app, KeyCode::Tab);
@@ -287,7 +287,7 @@ fn email_form_needs_an_address_and_how_identity_was_checked() {
 fn unlock_asks_for_a_reason_and_revoke_needs_an_active_link() {
     let mut app = app();
     app.account.detail = Some(fixtures::detail("Aino Virtanen"));
-    app.focus = Pane::Links;
+    app.focus = Pane::LINKS;
     key(&mut app, KeyCode::Char('u'));
     key(&mut app, KeyCode::Enter);
     let Some(Popup::TextForm(form)) = &app.popup else {
@@ -331,7 +331,7 @@ fn unlock_asks_for_a_reason_and_revoke_needs_an_active_link() {
 #[test]
 fn actions_need_an_open_account_and_reveal_is_a_job() {
     let mut app = app();
-    app.focus = Pane::Links;
+    app.focus = Pane::LINKS;
     key(&mut app, KeyCode::Char('s'));
     assert!(app.popup.is_none() && matches!(app.status, Some(Status::Error(_))));
     app.account.detail = Some(fixtures::detail("Aino Virtanen"));
@@ -354,19 +354,19 @@ fn actions_need_an_open_account_and_reveal_is_a_job() {
 fn panes_cycle_quit_and_ctrl_c_from_a_text_field() {
     let mut app = app();
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, Pane::Verify);
+    assert_eq!(app.focus, Pane::VERIFY);
     app.update(Action::Key(KeyEvent::new(
         KeyCode::BackTab,
         KeyModifiers::SHIFT,
     )));
-    assert_eq!(app.focus, Pane::Search);
+    assert_eq!(app.focus, Pane::SEARCH);
     app.update(Action::Key(KeyEvent::new(
         KeyCode::Char('c'),
         KeyModifiers::CONTROL,
     )));
     assert!(app.quit);
     let mut app = self::app();
-    app.focus = Pane::Act;
+    app.focus = Pane::ACT;
     key(&mut app, KeyCode::Char('?'));
     assert!(matches!(app.popup, Some(Popup::Help { .. })));
     key(&mut app, KeyCode::Esc);
@@ -437,7 +437,7 @@ fn a_paste_searches_once() {
 fn mouse_clicks_pick_panes_and_rows() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     let mut app = fixtures::busy_desk(Language::En, (100, 30));
-    app.focus = Pane::Links;
+    app.focus = Pane::LINKS;
     let click = |app: &mut App, column, row| {
         app.update(Action::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
@@ -448,10 +448,10 @@ fn mouse_clicks_pick_panes_and_rows() {
     };
     // Search results start two lines into the pane (border, input).
     click(&mut app, 5, 4);
-    assert_eq!((app.focus, app.search.selected), (Pane::Search, 1));
+    assert_eq!((app.focus, app.search.selected), (Pane::SEARCH, 1));
     // The second link starts at the Links pane's inside, line 3 or later.
     click(&mut app, 60, 2);
-    assert_eq!((app.focus, app.account.selected_link), (Pane::Links, 0));
+    assert_eq!((app.focus, app.account.selected_link), (Pane::LINKS, 0));
     click(&mut app, 60, 2 + 3);
     assert_eq!(app.account.selected_link, 1);
 }

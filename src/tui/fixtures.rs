@@ -248,6 +248,6 @@ pub fn busy_desk(lang: Language, size: (u16, u16)) -> App {
     app.verify.email = tui_input::Input::new("Aino.Virtanen@example.fi".into());
     app.verify.on_email = true;
     app.verify.outcome = Some(verdict());
-    app.focus = super::app::Pane::Links;
+    app.focus = super::app::Pane::LINKS;
     app
 }

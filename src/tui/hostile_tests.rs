@@ -120,7 +120,7 @@ fn assert_safe_and_aligned(buffer: &Buffer, what: &str) {
 fn draw_all(app: &mut App, what: &str) {
     let sizes = [(80, 24), (140, 40), (60, 16), (40, 12), (200, 50), (33, 11)];
     for size in sizes {
-        for pane in [Pane::Search, Pane::Links, Pane::Verify, Pane::Act] {
+        for pane in [Pane::SEARCH, Pane::LINKS, Pane::VERIFY, Pane::ACT] {
             app.size = size;
             app.focus = pane;
             let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();

@@ -3,6 +3,7 @@
 //! and the `?` help popup all read this table, so they never disagree.
 //! `[keys]` in the config replaces the keys of a command.
 
+use super::pane::Pane;
 pub use crate::config::KeySpec;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
@@ -15,10 +16,8 @@ pub enum Command {
     Search,
     NextPane,
     PreviousPane,
-    PaneSearch,
-    PaneVerify,
-    PaneLinks,
-    PaneAct,
+    /// Focus one pane (its number key by default).
+    Focus(Pane),
     Open,
     Back,
     Up,
@@ -34,89 +33,70 @@ pub enum Command {
     Refresh,
 }
 
+/// The commands other than focusing a pane: name in `[keys]`, description.
+const FIXED: [(Command, &str, &str); 18] = [
+    (Command::Quit, "quit", "key.quit"),
+    (Command::Help, "help", "key.help"),
+    (Command::Search, "search", "key.search"),
+    (Command::NextPane, "next_pane", "key.next_pane"),
+    (Command::PreviousPane, "previous_pane", "key.previous_pane"),
+    (Command::Open, "open", "key.open"),
+    (Command::Back, "back", "key.back"),
+    (Command::Up, "up", "key.up"),
+    (Command::Down, "down", "key.down"),
+    (Command::SendLink, "send_link", "key.send_link"),
+    (Command::SetPin, "set_pin", "key.set_pin"),
+    (Command::GeneratePin, "generate_pin", "key.generate_pin"),
+    (Command::ChangeEmail, "change_email", "key.change_email"),
+    (Command::Unlock, "unlock", "key.unlock"),
+    (Command::RevokeLink, "revoke_link", "key.revoke_link"),
+    (Command::AddNote, "add_note", "key.add_note"),
+    (Command::Reveal, "reveal", "key.reveal"),
+    (Command::Refresh, "refresh", "key.refresh"),
+];
+
 impl Command {
-    pub const ALL: [Command; 22] = [
-        Command::Quit,
-        Command::Help,
-        Command::Search,
-        Command::NextPane,
-        Command::PreviousPane,
-        Command::PaneSearch,
-        Command::PaneVerify,
-        Command::PaneLinks,
-        Command::PaneAct,
-        Command::Open,
-        Command::Back,
-        Command::Up,
-        Command::Down,
-        Command::SendLink,
-        Command::SetPin,
-        Command::GeneratePin,
-        Command::ChangeEmail,
-        Command::Unlock,
-        Command::RevokeLink,
-        Command::AddNote,
-        Command::Reveal,
-        Command::Refresh,
-    ];
+    /// Every command, in help order: moving between panes, one per pane
+    /// of the pane list, then the rest.
+    pub fn all() -> Vec<Command> {
+        let fixed = FIXED.iter().map(|(c, _, _)| *c);
+        let moving = fixed.clone().take_while(|c| *c != Command::Open);
+        let rest = fixed.skip_while(|c| *c != Command::Open);
+        moving
+            .chain(Pane::all().map(Command::Focus))
+            .chain(rest)
+            .collect()
+    }
 
     /// The name used in `[keys]`.
     pub fn name(self) -> &'static str {
         match self {
-            Command::Quit => "quit",
-            Command::Help => "help",
-            Command::Search => "search",
-            Command::NextPane => "next_pane",
-            Command::PreviousPane => "previous_pane",
-            Command::PaneSearch => "pane_search",
-            Command::PaneVerify => "pane_verify",
-            Command::PaneLinks => "pane_links",
-            Command::PaneAct => "pane_act",
-            Command::Open => "open",
-            Command::Back => "back",
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::SendLink => "send_link",
-            Command::SetPin => "set_pin",
-            Command::GeneratePin => "generate_pin",
-            Command::ChangeEmail => "change_email",
-            Command::Unlock => "unlock",
-            Command::RevokeLink => "revoke_link",
-            Command::AddNote => "add_note",
-            Command::Reveal => "reveal",
-            Command::Refresh => "refresh",
+            Command::Focus(pane) => pane.spec().command_name,
+            other => {
+                FIXED
+                    .iter()
+                    .find(|(c, _, _)| *c == other)
+                    .expect("listed")
+                    .1
+            }
         }
     }
 
     pub fn from_name(name: &str) -> Option<Command> {
-        Command::ALL.into_iter().find(|c| c.name() == name)
+        Command::all().into_iter().find(|c| c.name() == name)
     }
 
     /// The i18n key of its description.
     pub fn desc_key(self) -> &'static str {
         match self {
-            Command::Quit => "key.quit",
-            Command::Help => "key.help",
-            Command::Search => "key.search",
-            Command::NextPane => "key.next_pane",
-            Command::PreviousPane => "key.previous_pane",
-            Command::PaneSearch => "key.pane_search",
-            Command::PaneVerify => "key.pane_verify",
-            Command::PaneLinks => "key.pane_links",
-            Command::PaneAct => "key.pane_act",
-            Command::Open => "key.open",
-            Command::Back => "key.back",
-            Command::Up => "key.up",
-            Command::Down => "key.down",
-            Command::SendLink => "key.send_link",
-            Command::SetPin => "key.set_pin",
-            Command::GeneratePin => "key.generate_pin",
-            Command::ChangeEmail => "key.change_email",
-            Command::Unlock => "key.unlock",
-            Command::RevokeLink => "key.revoke_link",
-            Command::AddNote => "key.add_note",
-            Command::Reveal => "key.reveal",
-            Command::Refresh => "key.refresh",
+            Command::Focus(pane) => pane.spec().command_desc,
+            other => {
+                FIXED
+                    .iter()
+                    .find(|(c, _, _)| *c == other)
+                    .expect("listed")
+                    .2
+            }
         }
     }
 
@@ -307,46 +287,48 @@ impl Default for Keymap {
             when,
             in_footer,
         };
-        Keymap {
-            bindings: vec![
-                row(Quit, vec![ctrl('c')], When::Always, false),
-                row(Quit, vec![ch('q')], When::NotTyping, true),
-                row(Help, vec![KeyCombo::plain(K::F(1))], When::Always, true),
-                row(Help, vec![ch('?')], When::NotTyping, true),
-                row(Search, vec![ch('/')], When::NotTyping, true),
-                row(NextPane, vec![KeyCombo::plain(K::Tab)], When::Always, true),
-                row(
-                    PreviousPane,
-                    vec![KeyCombo::new(K::BackTab, KeyModifiers::SHIFT)],
-                    When::Always,
-                    false,
-                ),
-                row(PaneSearch, vec![ch('1')], When::NotTyping, false),
-                row(PaneVerify, vec![ch('2')], When::NotTyping, false),
-                row(PaneLinks, vec![ch('3')], When::NotTyping, false),
-                row(PaneAct, vec![ch('4')], When::NotTyping, false),
-                row(Open, vec![KeyCombo::plain(K::Enter)], When::Always, true),
-                row(Back, vec![KeyCombo::plain(K::Esc)], When::Always, true),
-                row(Up, vec![KeyCombo::plain(K::Up)], When::Always, false),
-                row(Up, vec![ch('k')], When::NotTyping, false),
-                row(Down, vec![KeyCombo::plain(K::Down)], When::Always, false),
-                row(Down, vec![ch('j')], When::NotTyping, false),
-                row(SendLink, vec![ch('s')], When::NotTyping, true),
-                row(SetPin, vec![ch('p')], When::NotTyping, true),
-                row(GeneratePin, vec![ch('g')], When::NotTyping, true),
-                row(ChangeEmail, vec![ch('e')], When::NotTyping, true),
-                row(Unlock, vec![ch('u')], When::NotTyping, true),
-                row(RevokeLink, vec![ch('r')], When::NotTyping, true),
-                row(AddNote, vec![ch('n')], When::NotTyping, true),
-                row(Reveal, vec![ch('v')], When::NotTyping, true),
-                row(
-                    Refresh,
-                    vec![ctrl('r'), KeyCombo::plain(K::F(5))],
-                    When::Always,
-                    false,
-                ),
-            ],
-        }
+        let mut bindings = vec![
+            row(Quit, vec![ctrl('c')], When::Always, false),
+            row(Quit, vec![ch('q')], When::NotTyping, true),
+            row(Help, vec![KeyCombo::plain(K::F(1))], When::Always, true),
+            row(Help, vec![ch('?')], When::NotTyping, true),
+            row(Search, vec![ch('/')], When::NotTyping, true),
+            row(NextPane, vec![KeyCombo::plain(K::Tab)], When::Always, true),
+            row(
+                PreviousPane,
+                vec![KeyCombo::new(K::BackTab, KeyModifiers::SHIFT)],
+                When::Always,
+                false,
+            ),
+        ];
+        // Each pane of the list by its number.
+        bindings.extend(Pane::all().filter(|p| p.index() < 9).map(|p| {
+            let digit = char::from_digit(p.index() as u32 + 1, 10).expect("under 10");
+            row(Focus(p), vec![ch(digit)], When::NotTyping, false)
+        }));
+        bindings.extend([
+            row(Open, vec![KeyCombo::plain(K::Enter)], When::Always, true),
+            row(Back, vec![KeyCombo::plain(K::Esc)], When::Always, true),
+            row(Up, vec![KeyCombo::plain(K::Up)], When::Always, false),
+            row(Up, vec![ch('k')], When::NotTyping, false),
+            row(Down, vec![KeyCombo::plain(K::Down)], When::Always, false),
+            row(Down, vec![ch('j')], When::NotTyping, false),
+            row(SendLink, vec![ch('s')], When::NotTyping, true),
+            row(SetPin, vec![ch('p')], When::NotTyping, true),
+            row(GeneratePin, vec![ch('g')], When::NotTyping, true),
+            row(ChangeEmail, vec![ch('e')], When::NotTyping, true),
+            row(Unlock, vec![ch('u')], When::NotTyping, true),
+            row(RevokeLink, vec![ch('r')], When::NotTyping, true),
+            row(AddNote, vec![ch('n')], When::NotTyping, true),
+            row(Reveal, vec![ch('v')], When::NotTyping, true),
+            row(
+                Refresh,
+                vec![ctrl('r'), KeyCombo::plain(K::F(5))],
+                When::Always,
+                false,
+            ),
+        ]);
+        Keymap { bindings }
     }
 }
 
@@ -376,7 +358,11 @@ impl Keymap {
             let command = Command::from_name(name).ok_or_else(|| {
                 format!(
                     "keys.{name}: no such command (one of: {})",
-                    Command::ALL.map(Command::name).join(", ")
+                    Command::all()
+                        .into_iter()
+                        .map(Command::name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
             let keys = spec
@@ -480,111 +466,5 @@ impl Keymap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, m)
-    }
-
-    #[test]
-    fn letters_only_act_outside_text_fields() {
-        let map = Keymap::default();
-        let s = key(KeyCode::Char('s'), KeyModifiers::NONE);
-        assert_eq!(map.lookup(&s, false), Some(Command::SendLink));
-        assert_eq!(map.lookup(&s, true), None);
-        let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(map.lookup(&ctrl_c, true), Some(Command::Quit));
-        let back = key(KeyCode::BackTab, KeyModifiers::SHIFT);
-        assert_eq!(map.lookup(&back, true), Some(Command::PreviousPane));
-        let question = key(KeyCode::Char('?'), KeyModifiers::SHIFT);
-        assert_eq!(map.lookup(&question, false), Some(Command::Help));
-    }
-
-    #[test]
-    fn key_names_parse_and_print() {
-        for (text, label) in [
-            ("ctrl-c", "Ctrl-c"),
-            ("shift-tab", "Shift-Tab"),
-            ("F5", "F5"),
-            ("S", "S"),
-            ("alt-x", "Alt-x"),
-            ("enter", "Enter"),
-            ("space", "Space"),
-        ] {
-            assert_eq!(KeyCombo::parse(text).unwrap().label(), label, "{text}");
-        }
-        assert!(KeyCombo::parse("ctrl-").is_err());
-        assert!(KeyCombo::parse("f13").is_err());
-        assert!(KeyCombo::parse("hello").is_err());
-    }
-
-    #[test]
-    fn overrides_replace_a_commands_keys_and_name_bad_entries() {
-        let mut o = BTreeMap::new();
-        o.insert(
-            "send_link".to_string(),
-            KeySpec::Many(vec!["l".into(), "f2".into()]),
-        );
-        let map = Keymap::with_overrides(&o).unwrap();
-        let l = key(KeyCode::Char('l'), KeyModifiers::NONE);
-        let f2 = key(KeyCode::F(2), KeyModifiers::NONE);
-        let s = key(KeyCode::Char('s'), KeyModifiers::NONE);
-        assert_eq!(map.lookup(&l, false), Some(Command::SendLink));
-        assert_eq!(map.lookup(&l, true), None);
-        assert_eq!(map.lookup(&f2, true), Some(Command::SendLink));
-        assert_eq!(map.lookup(&s, false), None);
-        assert_eq!(
-            map.key_label(Command::SendLink, false).as_deref(),
-            Some("l")
-        );
-        assert_eq!(
-            map.key_label(Command::SendLink, true).as_deref(),
-            Some("F2")
-        );
-
-        let mut bad = BTreeMap::new();
-        bad.insert("sned_link".to_string(), KeySpec::One("x".into()));
-        assert!(
-            Keymap::with_overrides(&bad)
-                .unwrap_err()
-                .starts_with("keys.sned_link: no such command")
-        );
-        let mut clash = BTreeMap::new();
-        clash.insert("unlock".to_string(), KeySpec::One("s".into()));
-        let err = Keymap::with_overrides(&clash).unwrap_err();
-        assert!(
-            err.contains("keys.unlock") && err.contains("send_link"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn config_errors_name_the_key_and_line() {
-        let config = "[keys]\nsend_link = \"l\"\nsned_link = \"x\"\n";
-        let mut o = BTreeMap::new();
-        o.insert("sned_link".to_string(), KeySpec::One("x".into()));
-        let e = locate_error(&Keymap::with_overrides(&o).unwrap_err(), config);
-        assert!(
-            e.starts_with("keys.sned_link (line 3): no such command"),
-            "{e}"
-        );
-        let mut o = BTreeMap::new();
-        o.insert("unlock".to_string(), KeySpec::One("s".into()));
-        let e = locate_error(
-            &Keymap::with_overrides(&o).unwrap_err(),
-            "[keys]\nunlock = \"s\"\n",
-        );
-        assert!(
-            e.contains("keys.unlock (line 2)") && e.contains("send_link"),
-            "{e}"
-        );
-        let mut o = BTreeMap::new();
-        o.insert("refresh".to_string(), KeySpec::One("ctrl-".into()));
-        let e = locate_error(
-            &Keymap::with_overrides(&o).unwrap_err(),
-            "[keys]\nrefresh = \"ctrl-\"\n",
-        );
-        assert!(e.contains("keys.refresh (line 2)"), "{e}");
-    }
-}
+#[path = "keymap_tests.rs"]
+mod tests;

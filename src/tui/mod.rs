@@ -6,7 +6,9 @@
 pub mod action;
 pub mod app;
 mod app_actions;
+mod app_jobs;
 pub mod keymap;
+pub mod pane;
 pub mod popup;
 pub mod runner;
 pub mod terminal;

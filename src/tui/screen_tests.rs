@@ -43,7 +43,7 @@ fn states(lang: Language, size: (u16, u16)) -> Vec<(&'static str, App)> {
     let mut out = vec![("empty", fixtures::app(lang, size))];
     out.push(("desk", desk()));
     let mut focus_act = desk();
-    focus_act.focus = Pane::Act;
+    focus_act.focus = Pane::ACT;
     focus_act.account.selected_action = 2;
     focus_act.status = Some(Status::Info("Account unlocked.".into()));
     out.push(("act", focus_act));
@@ -120,7 +120,7 @@ fn states(lang: Language, size: (u16, u16)) -> Vec<(&'static str, App)> {
     // The library's accounts live in LDAP, which has this one locked and
     // did not answer when it was opened.
     let mut directory = desk();
-    directory.focus = Pane::Act;
+    directory.focus = Pane::ACT;
     directory.session.orgs[0].system = crate::domain::DirectoryKind::Ldap;
     if let Some(d) = directory.account.detail.as_mut() {
         d.account.has_credential = false;
@@ -240,7 +240,7 @@ fn footer_follows_the_keymap() {
         "{footer}"
     );
     // In a text field letters type: the footer offers Ctrl-c, not q.
-    app.focus = Pane::Search;
+    app.focus = Pane::SEARCH;
     let text = screen_text(&app);
     let footer = text.lines().last().unwrap();
     assert!(

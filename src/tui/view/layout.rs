@@ -1,16 +1,17 @@
 //! Where everything goes for a terminal size, as one pure function used
-//! both to draw and to find what a mouse click hit.
+//! both to draw and to find what a mouse click hit. Panes are placed by
+//! the place their entry in the pane list asks for.
 
-use crate::tui::app::{App, Pane};
-use crate::tui::keymap::Command;
+use crate::tui::app::App;
+use crate::tui::pane::{PANES, Pane, Place};
 use ratatui::layout::Rect;
 
-/// Below this the four panes do not fit side by side: one pane at a time.
+/// Below this the panes do not fit side by side: one pane at a time.
 pub const FULL_MIN: (u16, u16) = (80, 24);
 /// Below this nothing useful fits: ask for a larger window.
 pub const COMPACT_MIN: (u16, u16) = (40, 12);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,
     pub status: Rect,
@@ -18,15 +19,10 @@ pub struct Areas {
     pub panes: PaneAreas,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaneAreas {
-    /// All four panes.
-    Full {
-        search: Rect,
-        verify: Rect,
-        links: Rect,
-        act: Rect,
-    },
+    /// The panes side by side, each where it asks to be.
+    Full(Vec<(Pane, Rect)>),
     /// Only the focused pane, under a line of pane tabs.
     Compact { tabs: Rect, pane: Rect },
 }
@@ -34,25 +30,15 @@ pub enum PaneAreas {
 impl PaneAreas {
     /// The rectangle of a pane, if it is on screen.
     pub fn of(&self, pane: Pane, focus: Pane) -> Option<Rect> {
-        match *self {
-            PaneAreas::Full {
-                search,
-                verify,
-                links,
-                act,
-            } => Some(match pane {
-                Pane::Search => search,
-                Pane::Verify => verify,
-                Pane::Links => links,
-                Pane::Act => act,
-            }),
-            PaneAreas::Compact { pane: area, .. } => (pane == focus).then_some(area),
+        match self {
+            PaneAreas::Full(list) => list.iter().find(|(p, _)| *p == pane).map(|(_, r)| *r),
+            PaneAreas::Compact { pane: area, .. } => (pane == focus).then_some(*area),
         }
     }
 }
 
-/// The areas for a screen, or None when it is too small to use.
-pub fn areas(size: Rect) -> Option<Areas> {
+/// The areas for a screen and focus, or None when it is too small to use.
+pub fn areas(size: Rect, focus: Pane) -> Option<Areas> {
     let (w, h) = (size.width, size.height);
     if w < COMPACT_MIN.0 || h < COMPACT_MIN.1 {
         return None;
@@ -62,23 +48,32 @@ pub fn areas(size: Rect) -> Option<Areas> {
     let footer = row(h - 1, 1);
     let status = row(h - 2, 1);
     let body_h = h - 3;
-    let panes = if w >= FULL_MIN.0 && h >= FULL_MIN.1 {
+    let compact = PaneAreas::Compact {
+        tabs: row(1, 1),
+        pane: row(2, body_h - 1),
+    };
+    let whole = focus.spec().place == Place::Whole;
+    let panes = if w >= FULL_MIN.0 && h >= FULL_MIN.1 && !whole {
         let left_w = if w >= 120 { w * 45 / 100 } else { w / 2 };
         let verify_h = (body_h * 2 / 5).clamp(9, 14);
         let act_h = if body_h >= 30 { 13 } else { 9 };
-        let x = size.x;
-        let y = size.y + 1;
-        PaneAreas::Full {
-            search: Rect::new(x, y, left_w, body_h - verify_h),
-            verify: Rect::new(x, y + body_h - verify_h, left_w, verify_h),
-            links: Rect::new(x + left_w, y, w - left_w, body_h - act_h),
-            act: Rect::new(x + left_w, y + body_h - act_h, w - left_w, act_h),
-        }
+        let (x, y) = (size.x, size.y + 1);
+        let place = |p: Place| match p {
+            Place::TopLeft => Some(Rect::new(x, y, left_w, body_h - verify_h)),
+            Place::BottomLeft => Some(Rect::new(x, y + body_h - verify_h, left_w, verify_h)),
+            Place::TopRight => Some(Rect::new(x + left_w, y, w - left_w, body_h - act_h)),
+            Place::BottomRight => {
+                Some(Rect::new(x + left_w, y + body_h - act_h, w - left_w, act_h))
+            }
+            Place::Whole => None,
+        };
+        PaneAreas::Full(
+            Pane::all()
+                .filter_map(|p| place(p.spec().place).map(|r| (p, r)))
+                .collect(),
+        )
     } else {
-        PaneAreas::Compact {
-            tabs: row(1, 1),
-            pane: row(2, body_h - 1),
-        }
+        compact
     };
     Some(Areas {
         header,
@@ -98,67 +93,27 @@ pub fn inner(area: Rect) -> Rect {
     )
 }
 
-/// The first search result drawn, so the selected one stays visible.
-/// The input takes the first inner line.
-pub fn search_offset(app: &App, inner: Rect) -> usize {
-    let visible = inner.height.saturating_sub(1).max(1) as usize;
-    app.search.selected.saturating_sub(visible - 1)
-}
-
-/// How many lines the account summary takes in the Act pane: name, card
-/// and email, and the facts, which get a second line when they do not fit
-/// and the pane is tall enough to keep the menu in two columns.
-pub fn summary_lines(app: &App, inner: Rect) -> u16 {
-    let wide = super::act::facts_width(app) > inner.width as usize;
-    if wide && inner.height >= 4 + Command::ACTIONS.len() as u16 / 2 {
-        4
-    } else {
-        3
-    }
-}
-
-/// The cells of the Act pane's action menu, in `Command::ACTIONS` order.
-pub fn action_cells(app: &App, inner: Rect) -> Vec<Rect> {
-    let summary = summary_lines(app, inner);
-    let rows = inner.height.saturating_sub(summary).max(1);
-    let n = Command::ACTIONS.len() as u16;
-    let columns = n.div_ceil(rows).max(1);
-    let cell_w = (inner.width / columns).max(1);
-    (0..n)
-        .map(|i| {
-            let (col, r) = (i / rows, i % rows);
-            Rect::new(
-                inner.x + col * cell_w,
-                inner.y + summary + r,
-                cell_w.min(inner.width.saturating_sub(col * cell_w)),
-                1,
-            )
-        })
-        .filter(|r| r.y < inner.y + inner.height && r.width > 0)
-        .collect()
-}
-
-/// What a mouse click landed on.
+/// What a mouse click landed on: a pane, and where inside it (the line
+/// and column of its inside, when it landed there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hit {
-    Pane(Pane),
-    SearchRow(usize),
-    VerifyField(bool),
-    LinkRow(usize),
-    ActionRow(usize),
+pub struct Hit {
+    pub pane: Pane,
+    pub inside: Option<(Rect, u16, u16)>,
 }
 
 pub fn hit_test(app: &App, x: u16, y: u16) -> Option<Hit> {
     let size = Rect::new(0, 0, app.size.0, app.size.1);
-    let areas = areas(size)?;
+    let areas = areas(size, app.focus)?;
     let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
     if let PaneAreas::Compact { tabs, .. } = areas.panes
         && inside(tabs)
     {
-        let index = ((x - tabs.x) as usize * 4) / tabs.width.max(1) as usize;
-        return Some(Hit::Pane(Pane::ALL[index.min(3)]));
+        let n = PANES.len();
+        let index = ((x - tabs.x) as usize * n) / tabs.width.max(1) as usize;
+        let pane = Pane::all().nth(index.min(n - 1)).expect("in range");
+        return Some(Hit { pane, inside: None });
     }
-    for pane in Pane::ALL {
+    for pane in Pane::all() {
         let Some(area) = areas.panes.of(pane, app.focus) else {
             continue;
         };
@@ -166,23 +121,8 @@ pub fn hit_test(app: &App, x: u16, y: u16) -> Option<Hit> {
             continue;
         }
         let body = inner(area);
-        if !inside(body) {
-            return Some(Hit::Pane(pane));
-        }
-        let line = (y - body.y) as usize;
-        return Some(match pane {
-            Pane::Search if line >= 1 => Hit::SearchRow(line - 1 + search_offset(app, body)),
-            Pane::Verify if line <= 1 => Hit::VerifyField(line == 1 || !app.verify_uses_card()),
-            Pane::Links => match super::links::link_at_line(app, body, line) {
-                Some(i) => Hit::LinkRow(i),
-                None => Hit::Pane(pane),
-            },
-            Pane::Act => match action_cells(app, body).iter().position(|c| inside(*c)) {
-                Some(i) => Hit::ActionRow(i),
-                None => Hit::Pane(pane),
-            },
-            _ => Hit::Pane(pane),
-        });
+        let at = inside(body).then(|| (body, y - body.y, x - body.x));
+        return Some(Hit { pane, inside: at });
     }
     None
 }
@@ -190,53 +130,53 @@ pub fn hit_test(app: &App, x: u16, y: u16) -> Option<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::keymap::Command;
 
     #[test]
     fn sizes_choose_full_compact_or_nothing() {
-        assert!(areas(Rect::new(0, 0, 39, 30)).is_none());
-        assert!(areas(Rect::new(0, 0, 100, 11)).is_none());
+        let focus = Pane::SEARCH;
+        assert!(areas(Rect::new(0, 0, 39, 30), focus).is_none());
+        assert!(areas(Rect::new(0, 0, 100, 11), focus).is_none());
         assert!(matches!(
-            areas(Rect::new(0, 0, 79, 24)).unwrap().panes,
+            areas(Rect::new(0, 0, 79, 24), focus).unwrap().panes,
             PaneAreas::Compact { .. }
         ));
         assert!(matches!(
-            areas(Rect::new(0, 0, 80, 24)).unwrap().panes,
-            PaneAreas::Full { .. }
+            areas(Rect::new(0, 0, 80, 24), focus).unwrap().panes,
+            PaneAreas::Full(_)
         ));
     }
 
     #[test]
     fn full_panes_tile_the_body_without_overlap() {
         for (w, h) in [(80, 24), (140, 40), (200, 60), (81, 25)] {
-            let a = areas(Rect::new(0, 0, w, h)).unwrap();
-            let PaneAreas::Full {
-                search,
-                verify,
-                links,
-                act,
-            } = a.panes
-            else {
+            let a = areas(Rect::new(0, 0, w, h), Pane::SEARCH).unwrap();
+            let PaneAreas::Full(list) = a.panes else {
                 panic!()
             };
-            let total: u32 = [search, verify, links, act].iter().map(|r| r.area()).sum();
+            assert_eq!(list.len(), 4);
+            let total: u32 = list.iter().map(|(_, r)| r.area()).sum();
             assert_eq!(total, w as u32 * (h as u32 - 3), "{w}x{h}");
-            assert!(
-                !search.intersects(verify) && !links.intersects(act) && !search.intersects(links)
-            );
+            for (i, (_, a)) in list.iter().enumerate() {
+                for (_, b) in &list[i + 1..] {
+                    assert!(!a.intersects(*b), "{w}x{h}");
+                }
+            }
         }
     }
 
     #[test]
     fn every_action_gets_a_cell_at_80x24() {
-        let a = areas(Rect::new(0, 0, 80, 24)).unwrap();
-        let PaneAreas::Full { act, .. } = a.panes else {
-            panic!()
-        };
+        let a = areas(Rect::new(0, 0, 80, 24), Pane::SEARCH).unwrap();
+        let act = a.panes.of(Pane::ACT, Pane::SEARCH).unwrap();
         for app in [
             crate::tui::fixtures::app(crate::config::Language::En, (80, 24)),
             crate::tui::fixtures::busy_desk(crate::config::Language::Fi, (80, 24)),
         ] {
-            assert_eq!(action_cells(&app, inner(act)).len(), Command::ACTIONS.len());
+            assert_eq!(
+                crate::tui::pane::act::action_cells(&app, inner(act)).len(),
+                Command::ACTIONS.len()
+            );
         }
     }
 }

@@ -2,17 +2,14 @@
 //! one, on a small screen), the status line, the footer of keys that work
 //! now, and any popup on top.
 
-mod act;
 pub mod layout;
-pub mod links;
 mod popup;
-mod search;
 pub mod theme;
-mod verify;
 
 use crate::text::safe;
-use crate::tui::app::{App, Pane, Status};
+use crate::tui::app::{App, Status};
 use crate::tui::keymap::Command;
+use crate::tui::pane::Pane;
 use layout::{PaneAreas, areas};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,7 +21,7 @@ const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 pub fn render(app: &App, frame: &mut Frame) {
     let size = frame.area();
-    let Some(a) = areas(size) else {
+    let Some(a) = areas(size, app.focus) else {
         too_small(app, frame, size);
         return;
     };
@@ -43,26 +40,15 @@ pub fn render(app: &App, frame: &mut Frame) {
         footer(app, frame, a.footer);
         return;
     }
-    match a.panes {
-        PaneAreas::Full {
-            search,
-            verify,
-            links,
-            act,
-        } => {
-            search::render(app, frame, search);
-            verify::render(app, frame, verify);
-            links::render(app, frame, links);
-            act::render(app, frame, act);
+    match &a.panes {
+        PaneAreas::Full(list) => {
+            for (pane, area) in list {
+                (pane.spec().render)(app, frame, *area);
+            }
         }
         PaneAreas::Compact { tabs, pane } => {
-            compact_tabs(app, frame, tabs);
-            match app.focus {
-                Pane::Search => search::render(app, frame, pane),
-                Pane::Verify => verify::render(app, frame, pane),
-                Pane::Links => links::render(app, frame, pane),
-                Pane::Act => act::render(app, frame, pane),
-            }
+            compact_tabs(app, frame, *tabs);
+            (app.focus.spec().render)(app, frame, *pane);
         }
     }
     status(app, frame, a.status);
@@ -106,9 +92,9 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
 
 fn compact_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
-    for (i, pane) in Pane::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, app.words.t(pane.title_key()));
-        spans.push(if *pane == app.focus {
+    for pane in Pane::all() {
+        let label = format!(" {} {} ", pane.index() + 1, app.words.t(pane.title_key()));
+        spans.push(if pane == app.focus {
             Span::styled(format!("[{}]", label.trim()), app.theme.selected())
         } else {
             Span::raw(label)
@@ -158,16 +144,13 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
                 items.push((label, t.t(desc).to_string()));
             }
         };
-        match app.focus {
-            Pane::Search => push(Command::Open, "key.open"),
-            Pane::Verify => push(Command::Open, "footer.check"),
-            Pane::Act => push(Command::Open, "footer.run"),
-            Pane::Links => {}
+        if let Some(hint) = app.focus.spec().enter_hint {
+            push(Command::Open, hint);
         }
         push(Command::Help, "key.help");
         push(Command::Quit, "key.quit");
         push(Command::NextPane, "key.next_pane");
-        if app.focus != Pane::Search {
+        if app.focus != Pane::SEARCH {
             push(Command::Search, "key.search");
             push(Command::Back, "key.back");
         }

@@ -83,7 +83,7 @@ pub fn render(app: &App, popup: &Popup, frame: &mut Frame, size: Rect) {
     match popup {
         Popup::Help { scroll } => {
             let mut lines = vec![Line::styled(t.t("help.intro").to_string(), theme.dim())];
-            for command in Command::ALL {
+            for command in Command::all() {
                 let keys = app.keymap.all_labels(command).join(", ");
                 if keys.is_empty() {
                     continue;

@@ -1,30 +1,141 @@
 //! The Verify pane: card and email as the caller says them, and what the
 //! self-service form would say, with the reasons in plain words.
 
-use super::layout::inner;
-use super::{draw_input, pane_block};
+use super::{Pane, PaneSpec, Place};
 use crate::domain::verdict::FieldVerdict;
+use crate::service::Verification;
 use crate::text::safe;
-use crate::tui::app::{App, Pane};
+use crate::tui::action::Effect;
+use crate::tui::app::App;
+use crate::tui::view::layout::inner;
+use crate::tui::view::{draw_input, pane_block};
+use crossterm::event::{Event, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+pub const SPEC: PaneSpec = PaneSpec {
+    title_key: "pane.verify",
+    command_name: "pane_verify",
+    command_desc: "key.pane_verify",
+    takes_text: true,
+    place: Place::BottomLeft,
+    enter_hint: Some("footer.check"),
+    render,
+    on_type,
+    on_enter,
+    on_back: Some(on_back),
+    on_move,
+    on_click,
+};
+
+#[derive(Debug, Default)]
+pub struct VerifyPane {
+    pub card: Input,
+    pub email: Input,
+    pub on_email: bool,
+    pub latest: u64,
+    pub loading: bool,
+    pub outcome: Option<Verification>,
+    pub error: Option<String>,
+}
+
+/// Does the pane ask for a card number? Only if the open account's
+/// organisation uses cards (or, with none open, any of the staff's does).
+pub fn uses_card(app: &App) -> bool {
+    match app.detail() {
+        Some(d) => app.org(&d.account.org).is_none_or(|o| o.uses_cards),
+        None => app.session.orgs.iter().any(|o| o.uses_cards),
+    }
+}
+
+fn on_type(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let card = uses_card(app);
+    let v = &mut app.verify;
+    let field = if v.on_email || !card {
+        &mut v.email
+    } else {
+        &mut v.card
+    };
+    if field
+        .handle_event(&Event::Key(key))
+        .is_some_and(|c| c.value)
+    {
+        // An old verdict must not stand beside new input.
+        v.outcome = None;
+        v.error = None;
+    }
+    Vec::new()
+}
+
+/// From the card to the email; from the email, check them.
+fn on_enter(app: &mut App) -> Vec<Effect> {
+    if uses_card(app) && !app.verify.on_email {
+        app.verify.on_email = true;
+        return Vec::new();
+    }
+    start_verify(app)
+}
+
+fn start_verify(app: &mut App) -> Vec<Effect> {
+    let email = app.verify.email.value().to_string();
+    let card = app.verify.card.value().to_string();
+    let uses_card = uses_card(app);
+    if email.trim().is_empty() && (!uses_card || card.trim().is_empty()) {
+        app.verify.error = Some(app.words.t("verify.type_something").to_string());
+        return Vec::new();
+    }
+    let request = app.request_id();
+    let org = app.detail().map(|d| d.account.org.clone());
+    let v = &mut app.verify;
+    v.latest = request;
+    v.loading = true;
+    v.error = None;
+    vec![Effect::Verify {
+        request,
+        org,
+        card: (uses_card && !card.trim().is_empty()).then_some(card),
+        email,
+    }]
+}
+
+fn on_back(app: &mut App) -> Vec<Effect> {
+    if app.verify.on_email {
+        app.verify.on_email = false;
+    } else {
+        app.focus = Pane::SEARCH;
+    }
+    Vec::new()
+}
+
+fn on_move(app: &mut App, step: i64) {
+    let card = uses_card(app);
+    app.verify.on_email = step > 0 || !card;
+}
+
+fn on_click(app: &mut App, _body: Rect, line: u16, _x: u16) {
+    if line <= 1 {
+        app.verify.on_email = line == 1 || !uses_card(app);
+    }
+}
+
+fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.words;
     let v = &app.verify;
     let mut title = t.t("pane.verify").to_string();
     if v.loading {
         title.push_str(" …");
     }
-    frame.render_widget(pane_block(app, Pane::Verify, &title), area);
+    frame.render_widget(pane_block(app, Pane::VERIFY, &title), area);
     let body = inner(area);
     if body.height == 0 || body.width == 0 {
         return;
     }
-    let focused = app.focus == Pane::Verify && app.popup.is_none();
-    let uses_card = app.verify_uses_card();
+    let focused = app.focus == Pane::VERIFY && app.popup.is_none();
+    let uses_card = uses_card(app);
     let label_w = [t.t("field.card"), t.t("field.email")]
         .iter()
         .map(|l| unicode_width::UnicodeWidthStr::width(*l) as u16 + 1)

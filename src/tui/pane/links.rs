@@ -1,16 +1,43 @@
 //! The Links pane: every link of the open account with its live state and
 //! its mail, then the patron's own self-service attempts, then notes.
 
-use super::layout::inner;
-use super::pane_block;
+use super::{Pane, PaneSpec, Place, bump};
 use crate::domain::OutboxStatus;
 use crate::service::MailView;
 use crate::text::{reason_short_key, safe};
-use crate::tui::app::{App, Pane};
+use crate::tui::app::App;
+use crate::tui::view::layout::inner;
+use crate::tui::view::pane_block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+pub const SPEC: PaneSpec = PaneSpec {
+    title_key: "pane.links",
+    command_name: "pane_links",
+    command_desc: "key.pane_links",
+    takes_text: false,
+    place: Place::TopRight,
+    enter_hint: None,
+    render,
+    on_type: super::ignore_key,
+    on_enter: super::nothing,
+    on_back: None,
+    on_move,
+    on_click,
+};
+
+fn on_move(app: &mut App, step: i64) {
+    let len = app.detail().map_or(0, |d| d.links.len());
+    app.account.selected_link = bump(app.account.selected_link, len, step);
+}
+
+fn on_click(app: &mut App, body: Rect, line: u16, _x: u16) {
+    if let Some(i) = link_at_line(app, body, line as usize) {
+        app.account.selected_link = i;
+    }
+}
 
 /// The pane's lines, each with the link it belongs to.
 fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
@@ -30,7 +57,7 @@ fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
             None,
         ));
     }
-    let focused = app.focus == Pane::Links;
+    let focused = app.focus == Pane::LINKS;
     for (i, link) in d.links.iter().enumerate() {
         let selected = i == app.account.selected_link;
         let (state, live) = app
@@ -211,19 +238,19 @@ fn offset(all: &[(Line<'static>, Option<usize>)], app: &App, height: usize) -> u
 }
 
 /// Which link a line of the pane's inside belongs to.
-pub fn link_at_line(app: &App, body: Rect, line: usize) -> Option<usize> {
+fn link_at_line(app: &App, body: Rect, line: usize) -> Option<usize> {
     let all = lines(app);
     let start = offset(&all, app, body.height as usize);
     all.get(start + line).and_then(|(_, l)| *l)
 }
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.words;
     let mut title = t.t("pane.links").to_string();
     if app.account.loading {
         title.push_str(" …");
     }
-    frame.render_widget(pane_block(app, Pane::Links, &title), area);
+    frame.render_widget(pane_block(app, Pane::LINKS, &title), area);
     let body = inner(area);
     if body.height == 0 || body.width == 0 {
         return;

@@ -1,15 +1,85 @@
 //! The Act pane: who the open account is, and what can be done to it,
 //! each action with the key that does it.
 
-use super::layout::{action_cells, inner};
-use super::pane_block;
+use super::{Pane, PaneSpec, Place, bump};
 use crate::text::safe;
-use crate::tui::app::{App, Pane};
+use crate::tui::action::Effect;
+use crate::tui::app::App;
 use crate::tui::keymap::Command;
+use crate::tui::view::layout::inner;
+use crate::tui::view::pane_block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+pub const SPEC: PaneSpec = PaneSpec {
+    title_key: "pane.act",
+    command_name: "pane_act",
+    command_desc: "key.pane_act",
+    takes_text: false,
+    place: Place::BottomRight,
+    enter_hint: Some("footer.run"),
+    render,
+    on_type: super::ignore_key,
+    on_enter,
+    on_back: None,
+    on_move,
+    on_click,
+};
+
+/// Runs the picked action (its form or confirmation first).
+fn on_enter(app: &mut App) -> Vec<Effect> {
+    let i = app.account.selected_action.min(Command::ACTIONS.len() - 1);
+    app.start_account_action(Command::ACTIONS[i])
+}
+
+fn on_move(app: &mut App, step: i64) {
+    app.account.selected_action = bump(app.account.selected_action, Command::ACTIONS.len(), step);
+}
+
+fn on_click(app: &mut App, body: Rect, line: u16, x: u16) {
+    let (x, y) = (body.x + x, body.y + line);
+    let hit = action_cells(app, body)
+        .iter()
+        .position(|c| x >= c.x && x < c.x + c.width && y >= c.y && y < c.y + c.height);
+    if let Some(i) = hit {
+        app.account.selected_action = i;
+    }
+}
+
+/// How many lines the account summary takes: name, card and email, and
+/// the facts, which get a second line when they do not fit and the pane is
+/// tall enough to keep the menu in two columns.
+pub fn summary_lines(app: &App, inner: Rect) -> u16 {
+    let wide = facts_width(app) > inner.width as usize;
+    if wide && inner.height >= 4 + Command::ACTIONS.len() as u16 / 2 {
+        4
+    } else {
+        3
+    }
+}
+
+/// The cells of the action menu, in `Command::ACTIONS` order.
+pub fn action_cells(app: &App, inner: Rect) -> Vec<Rect> {
+    let summary = summary_lines(app, inner);
+    let rows = inner.height.saturating_sub(summary).max(1);
+    let n = Command::ACTIONS.len() as u16;
+    let columns = n.div_ceil(rows).max(1);
+    let cell_w = (inner.width / columns).max(1);
+    (0..n)
+        .map(|i| {
+            let (col, r) = (i / rows, i % rows);
+            Rect::new(
+                inner.x + col * cell_w,
+                inner.y + summary + r,
+                cell_w.min(inner.width.saturating_sub(col * cell_w)),
+                1,
+            )
+        })
+        .filter(|r| r.y < inner.y + inner.height && r.width > 0)
+        .collect()
+}
 
 /// How wide the facts line is (the layout wraps it when it does not fit).
 pub fn facts_width(app: &App) -> usize {
@@ -117,9 +187,9 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     ]
 }
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.words;
-    frame.render_widget(pane_block(app, Pane::Act, t.t("pane.act")), area);
+    frame.render_widget(pane_block(app, Pane::ACT, t.t("pane.act")), area);
     let body = inner(area);
     if body.height == 0 || body.width == 0 {
         return;
@@ -132,7 +202,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), body);
     if let Some(facts) = facts {
         let top = body.y + head;
-        let height = super::layout::summary_lines(app, body)
+        let height = summary_lines(app, body)
             .saturating_sub(head)
             .min((body.y + body.height).saturating_sub(top));
         frame.render_widget(
@@ -140,7 +210,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Rect::new(body.x, top, body.width, height),
         );
     }
-    let focused = app.focus == Pane::Act && app.popup.is_none();
+    let focused = app.focus == Pane::ACT && app.popup.is_none();
     let enabled = app.detail().is_some();
     for (i, (cell, command)) in action_cells(app, body)
         .into_iter()
