@@ -5,10 +5,11 @@
 //! the server lacks it), emails and locks changed with modify.
 
 use super::ldap_values::{
-    ACTIVE_DIRECTORY_OID, PASSWORD_MODIFY_OID, PPOLICY_OID, classify_ldap_refusal,
-    escape_filter_value, guid_filter_value, guid_text, parse_ppolicy_error, unicode_pwd,
+    ACTIVE_DIRECTORY_OID, PASSWORD_MODIFY_OID, PPOLICY_OID, escape_filter_value, guid_filter_value,
+    guid_text, result_error, unicode_pwd,
 };
-use super::{CredentialCheck, Directory, DirectoryEntry, DirectoryError, Lookup, Page, Pager};
+pub(super) use super::ldap_values::{refused_unless_ok, unavailable};
+use super::{CredentialCheck, Directory, DirectoryEntry, DirectoryError, Lookup, Pager};
 use crate::config::{LdapConfig, LdapPasswordWrite};
 use crate::domain::DirectoryKind;
 use ldap3::adapters::{EntriesOnly, PagedResults};
@@ -23,10 +24,9 @@ use tokio::sync::{Mutex, OnceCell};
 use zeroize::Zeroizing;
 
 /// Entries per page of a full read.
-const PAGE_SIZE: i32 = 500;
+pub(super) const PAGE_SIZE: i32 = 500;
 
-/// Result codes that mean "no such entry" / "no such attribute".
-const NO_SUCH_OBJECT: u32 = 32;
+/// Result codes that mean "no such attribute" and a wrong password.
 const NO_SUCH_ATTRIBUTE: u32 = 16;
 const INVALID_CREDENTIALS: u32 = 49;
 
@@ -65,6 +65,10 @@ impl LdapDirectory {
             service: Mutex::new(None),
             write: OnceCell::new(),
         })
+    }
+
+    pub(super) fn url(&self) -> &str {
+        &self.url
     }
 
     fn timeout(&self) -> Duration {
@@ -116,7 +120,7 @@ impl LdapDirectory {
 
     /// Forgets the shared connection after a failure, so the next call
     /// connects again.
-    async fn reset(&self) {
+    pub(super) async fn reset(&self) {
         *self.service.lock().await = None;
     }
 
@@ -148,7 +152,7 @@ impl LdapDirectory {
         format!("({attr}={value})")
     }
 
-    fn entry(&self, raw: SearchEntry) -> Option<DirectoryEntry> {
+    pub(super) fn entry(&self, raw: SearchEntry) -> Option<DirectoryEntry> {
         let a = &self.config.attributes;
         let text = |name: &str| -> Option<String> {
             raw.attrs
@@ -272,49 +276,6 @@ impl LdapDirectory {
     }
 }
 
-fn unavailable(url: &str, e: LdapError) -> DirectoryError {
-    match e {
-        LdapError::LdapResult { result } => result_error(&result),
-        other => DirectoryError::Unavailable(format!("{url}: {other}")),
-    }
-}
-
-/// A non-zero result as what it means for the caller.
-fn result_error(res: &LdapResult) -> DirectoryError {
-    let ppolicy = res
-        .ctrls
-        .iter()
-        .find(|c| c.1.ctype == PPOLICY_OID)
-        .and_then(|c| c.1.val.as_deref())
-        .and_then(parse_ppolicy_error);
-    let text = if res.text.is_empty() {
-        format!("LDAP result {}", res.rc)
-    } else {
-        format!("{} (LDAP result {})", res.text, res.rc)
-    };
-    match res.rc {
-        NO_SUCH_OBJECT => DirectoryError::NotFound,
-        // Busy, unavailable, unwilling because of load: try again later.
-        51 | 52 => DirectoryError::Unavailable(text),
-        INVALID_CREDENTIALS | 48 => DirectoryError::Setup(text),
-        50 if ppolicy.is_none() => DirectoryError::Setup(format!(
-            "avain's service account may not make this change: {text}"
-        )),
-        rc => DirectoryError::Refused {
-            reason: classify_ldap_refusal(rc, ppolicy, &res.text),
-            text,
-        },
-    }
-}
-
-fn refused_unless_ok(res: &LdapResult) -> Result<(), DirectoryError> {
-    if res.rc == 0 {
-        Ok(())
-    } else {
-        Err(result_error(res))
-    }
-}
-
 fn set_of(value: Vec<u8>) -> HashSet<Vec<u8>> {
     HashSet::from([value])
 }
@@ -367,7 +328,7 @@ impl Directory for LdapDirectory {
             )
             .await;
         let stream = self.checked(stream).await?;
-        Ok(Box::new(LdapPager {
+        Ok(Box::new(super::ldap_pager::LdapPager {
             directory: self,
             stream: Some(stream),
         }))
@@ -504,41 +465,5 @@ impl Directory for LdapDirectory {
             Ok(res) => Err(result_error(&res)),
             Err(e) => Err(unavailable(&self.url, e)),
         }
-    }
-}
-
-/// A paged read in progress.
-struct LdapPager<'a> {
-    directory: &'a LdapDirectory,
-    stream: Option<ldap3::SearchStream<'static, String, Vec<String>>>,
-}
-
-#[async_trait::async_trait]
-impl Pager for LdapPager<'_> {
-    async fn next_page(&mut self) -> Result<Option<Page>, DirectoryError> {
-        let Some(stream) = self.stream.as_mut() else {
-            return Ok(None);
-        };
-        let mut page = Vec::new();
-        while page.len() < PAGE_SIZE as usize {
-            match stream.next().await {
-                Ok(Some(raw)) => {
-                    if let Some(entry) = self.directory.entry(SearchEntry::construct(raw)) {
-                        page.push(entry);
-                    }
-                }
-                Ok(None) => {
-                    let res = self.stream.take().expect("present").finish().await;
-                    refused_unless_ok(&res)?;
-                    break;
-                }
-                Err(e) => {
-                    self.stream = None;
-                    self.directory.reset().await;
-                    return Err(unavailable(&self.directory.url, e));
-                }
-            }
-        }
-        Ok((!page.is_empty() || self.stream.is_some()).then_some(page))
     }
 }

@@ -2,7 +2,9 @@
 //! reading the password policy response control, telling refusals apart,
 //! Active Directory's GUID and password encodings.
 
+use super::DirectoryError;
 use crate::domain::DirectoryRefusal;
+use ldap3::{LdapError, LdapResult};
 
 /// The password policy control (draft-behera-ldap-password-policy).
 pub const PPOLICY_OID: &str = "1.3.6.1.4.1.42.2.27.8.5.1";
@@ -140,6 +142,53 @@ pub fn guid_filter_value(text: &str) -> Option<String> {
 pub fn unicode_pwd(secret: &str) -> zeroize::Zeroizing<Vec<u8>> {
     let quoted = zeroize::Zeroizing::new(format!("\"{secret}\""));
     zeroize::Zeroizing::new(quoted.encode_utf16().flat_map(u16::to_le_bytes).collect())
+}
+
+/// Result codes that mean "no such entry" and a wrong password.
+const NO_SUCH_OBJECT: u32 = 32;
+const INVALID_CREDENTIALS: u32 = 49;
+
+pub fn unavailable(url: &str, e: LdapError) -> DirectoryError {
+    match e {
+        LdapError::LdapResult { result } => result_error(&result),
+        other => DirectoryError::Unavailable(format!("{url}: {other}")),
+    }
+}
+
+/// A non-zero result as what it means for the caller.
+pub fn result_error(res: &LdapResult) -> DirectoryError {
+    let ppolicy = res
+        .ctrls
+        .iter()
+        .find(|c| c.1.ctype == PPOLICY_OID)
+        .and_then(|c| c.1.val.as_deref())
+        .and_then(parse_ppolicy_error);
+    let text = if res.text.is_empty() {
+        format!("LDAP result {}", res.rc)
+    } else {
+        format!("{} (LDAP result {})", res.text, res.rc)
+    };
+    match res.rc {
+        NO_SUCH_OBJECT => DirectoryError::NotFound,
+        // Busy, unavailable, unwilling because of load: try again later.
+        51 | 52 => DirectoryError::Unavailable(text),
+        INVALID_CREDENTIALS | 48 => DirectoryError::Setup(text),
+        50 if ppolicy.is_none() => DirectoryError::Setup(format!(
+            "avain's service account may not make this change: {text}"
+        )),
+        rc => DirectoryError::Refused {
+            reason: classify_ldap_refusal(rc, ppolicy, &res.text),
+            text,
+        },
+    }
+}
+
+pub fn refused_unless_ok(res: &LdapResult) -> Result<(), DirectoryError> {
+    if res.rc == 0 {
+        Ok(())
+    } else {
+        Err(result_error(res))
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod http;
 mod keycloak;
 mod koha;
 mod ldap;
+mod ldap_pager;
 mod ldap_values;
 
 use crate::config::{DirectoryConfig, DirectoryTiming};

@@ -6,13 +6,18 @@ use super::entities::{account, card, email_history, search_term};
 use crate::domain::AccountStatus;
 use crate::domain::normalize::{card_key, email_key};
 use crate::domain::search_terms::{TermSource, account_terms};
-use crate::domain::verdict::{Candidate, CandidateCard, CardStatus, PreviousEmail};
+use crate::domain::verdict::{Candidate, CandidateCard, PreviousEmail};
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::BTreeSet;
+
+pub use super::account_flags::{
+    lock, mark_credential_set_elsewhere, record_failure, set_credential, unlock,
+};
+pub use super::cards::{add_card, cards_of, cards_with_keys, find_card, set_card_status};
 
 pub async fn get(tx: &Tx, id: i64) -> Result<Option<account::Model>, DbErr> {
     account::Entity::find_by_id(id).one(tx).await
@@ -92,50 +97,11 @@ pub async fn find_by_login(
         .await
 }
 
-/// The card with this key in the organisation, whatever its status.
-pub async fn find_card(tx: &Tx, org: &str, number: &str) -> Result<Option<card::Model>, DbErr> {
-    card::Entity::find()
-        .filter(card::Column::Org.eq(org))
-        .filter(card::Column::NumberKey.eq(card_key(number)))
-        .one(tx)
-        .await
-}
-
-/// The organisation's cards with the keys of these numbers.
-pub async fn cards_with_keys(
-    tx: &Tx,
-    org: &str,
-    numbers: &[String],
-) -> Result<Vec<card::Model>, DbErr> {
-    let mut found = Vec::new();
-    for chunk in numbers.chunks(500) {
-        found.extend(
-            card::Entity::find()
-                .filter(card::Column::Org.eq(org))
-                .filter(card::Column::NumberKey.is_in(chunk.iter().map(|n| card_key(n))))
-                .all(tx)
-                .await?,
-        );
-    }
-    Ok(found)
-}
-
 /// Accounts of the organisation with a current email of this key.
 pub async fn with_email_key(tx: &Tx, org: &str, key: &str) -> Result<Vec<account::Model>, DbErr> {
     account::Entity::find()
         .filter(account::Column::Org.eq(org))
         .filter(account::Column::EmailKey.eq(key))
-        .all(tx)
-        .await
-}
-
-pub async fn cards_of(tx: &Tx, account_ids: &[i64]) -> Result<Vec<card::Model>, DbErr> {
-    if account_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    card::Entity::find()
-        .filter(card::Column::AccountId.is_in(account_ids.iter().copied()))
-        .order_by_asc(card::Column::Id)
         .all(tx)
         .await
 }
@@ -264,42 +230,6 @@ pub async fn insert(tx: &Tx, new: NewAccount, now: i64) -> Result<account::Model
     .await
 }
 
-pub async fn add_card(
-    tx: &Tx,
-    account: &account::Model,
-    number: &str,
-    status: CardStatus,
-    now: i64,
-) -> Result<card::Model, DbErr> {
-    card::ActiveModel {
-        account_id: Set(account.id),
-        org: Set(account.org.clone()),
-        number: Set(number.to_string()),
-        number_key: Set(card_key(number)),
-        status: Set(status),
-        created_at: Set(now),
-        changed_at: Set((status != CardStatus::Active).then_some(now)),
-        ..Default::default()
-    }
-    .insert(tx)
-    .await
-}
-
-pub async fn set_card_status(
-    tx: &Tx,
-    card_id: i64,
-    status: CardStatus,
-    now: i64,
-) -> Result<(), DbErr> {
-    card::Entity::update_many()
-        .col_expr(card::Column::Status, Expr::value(status))
-        .col_expr(card::Column::ChangedAt, Expr::value(now))
-        .filter(card::Column::Id.eq(card_id))
-        .exec(tx)
-        .await
-        .map(|_| ())
-}
-
 /// Stored as `until_at` when the change date is not known (imported history).
 pub const UNKNOWN_TIME: i64 = 0;
 
@@ -359,31 +289,6 @@ pub async fn refresh_terms(tx: &Tx, account: &account::Model) -> Result<(), DbEr
     .map(|_| ())
 }
 
-/// Adds one failed attempt; locks the account when `max` is reached.
-/// Returns true when this call locked it.
-pub async fn record_failure(tx: &Tx, id: i64, max: u32, now: i64) -> Result<bool, DbErr> {
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::FailedAttempts,
-            Expr::col(account::Column::FailedAttempts).add(1),
-        )
-        .filter(account::Column::Id.eq(id))
-        .exec(tx)
-        .await?;
-    let locked = account::Entity::update_many()
-        .col_expr(account::Column::LockedAt, Expr::value(now))
-        .col_expr(
-            account::Column::LockReason,
-            Expr::value("too_many_failures"),
-        )
-        .filter(account::Column::Id.eq(id))
-        .filter(account::Column::LockedAt.is_null())
-        .filter(account::Column::FailedAttempts.gte(max as i32))
-        .exec(tx)
-        .await?;
-    Ok(locked.rows_affected == 1)
-}
-
 /// Ids of the organisation's active accounts.
 pub async fn active_ids(tx: &Tx, org: &str) -> Result<Vec<i64>, DbErr> {
     account::Entity::find()
@@ -407,105 +312,11 @@ pub async fn max_id(tx: &Tx) -> Result<i64, DbErr> {
     Ok(max.flatten().unwrap_or(0))
 }
 
-/// Stores a new credential hash and clears what a new credential fixes:
-/// the legacy flag, the first-login flag, failures and the lock.
-pub async fn set_credential(
-    tx: &Tx,
-    id: i64,
-    phc: &str,
-    key_id: &str,
-    now: i64,
-) -> Result<(), DbErr> {
-    account::Entity::update_many()
-        .col_expr(account::Column::CredentialHash, Expr::value(phc))
-        .col_expr(account::Column::CredentialKeyId, Expr::value(key_id))
-        .col_expr(account::Column::CredentialSetAt, Expr::value(now))
-        .col_expr(account::Column::LegacyCredential, Expr::value(false))
-        .col_expr(account::Column::MustSetCredential, Expr::value(false))
-        .col_expr(account::Column::FailedAttempts, Expr::value(0))
-        .col_expr(account::Column::LockedAt, Expr::value(Option::<i64>::None))
-        .col_expr(
-            account::Column::LockReason,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(account::Column::UpdatedAt, Expr::value(now))
-        .filter(account::Column::Id.eq(id))
-        .exec(tx)
-        .await
-        .map(|_| ())
-}
-
-/// A new credential went to the account's directory: avain keeps no hash,
-/// only that and when it was set, and clears what a new credential fixes.
-pub async fn mark_credential_set_elsewhere(tx: &Tx, id: i64, now: i64) -> Result<(), DbErr> {
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::CredentialHash,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            account::Column::CredentialKeyId,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(account::Column::CredentialSetAt, Expr::value(now))
-        .col_expr(account::Column::LegacyCredential, Expr::value(false))
-        .col_expr(account::Column::MustSetCredential, Expr::value(false))
-        .col_expr(account::Column::FailedAttempts, Expr::value(0))
-        .col_expr(account::Column::LockedAt, Expr::value(Option::<i64>::None))
-        .col_expr(
-            account::Column::LockReason,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(account::Column::DirectoryLocked, Expr::value(false))
-        .col_expr(account::Column::UpdatedAt, Expr::value(now))
-        .filter(account::Column::Id.eq(id))
-        .exec(tx)
-        .await
-        .map(|_| ())
-}
-
 pub async fn set_email(tx: &Tx, id: i64, email: &str, now: i64) -> Result<(), DbErr> {
     account::Entity::update_many()
         .col_expr(account::Column::Email, Expr::value(email))
         .col_expr(account::Column::EmailKey, Expr::value(email_key(email)))
         .col_expr(account::Column::UpdatedAt, Expr::value(now))
-        .filter(account::Column::Id.eq(id))
-        .exec(tx)
-        .await
-        .map(|_| ())
-}
-
-/// Clears failures and the lock.
-pub async fn unlock(tx: &Tx, id: i64, now: i64) -> Result<(), DbErr> {
-    account::Entity::update_many()
-        .col_expr(account::Column::FailedAttempts, Expr::value(0))
-        .col_expr(account::Column::LockedAt, Expr::value(Option::<i64>::None))
-        .col_expr(
-            account::Column::LockReason,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(account::Column::UpdatedAt, Expr::value(now))
-        .filter(account::Column::Id.eq(id))
-        .exec(tx)
-        .await
-        .map(|_| ())
-}
-
-/// Locks an account (imports and demo data carry locks from the old system).
-pub async fn lock(
-    tx: &Tx,
-    id: i64,
-    reason: &str,
-    failed_attempts: i32,
-    now: i64,
-) -> Result<(), DbErr> {
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::FailedAttempts,
-            Expr::value(failed_attempts),
-        )
-        .col_expr(account::Column::LockedAt, Expr::value(now))
-        .col_expr(account::Column::LockReason, Expr::value(reason))
         .filter(account::Column::Id.eq(id))
         .exec(tx)
         .await

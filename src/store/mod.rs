@@ -2,10 +2,12 @@
 //! PostgreSQL or MariaDB by URL, migrates on open, and hands out read and
 //! write transactions; query modules hold one function per question.
 
+mod account_flags;
 pub mod accounts;
 pub mod attempts;
 pub mod audit_log;
 pub mod bulk;
+mod cards;
 mod codes;
 pub mod consistency;
 pub mod entities;
