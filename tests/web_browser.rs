@@ -8,8 +8,9 @@
 mod common;
 
 use common::smtp::{SmtpPeer, free_port, smtp_available};
+use fantoccini::Locator;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -17,7 +18,6 @@ use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn browser_available() -> bool {
     let found = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
@@ -53,137 +53,53 @@ fn wait_for_port(port: u16) {
     }
 }
 
-/// Just enough of the WebDriver protocol, over plain HTTP/1.1.
-struct Driver {
-    port: u16,
-    session: String,
-}
+/// A WebDriver session on chromedriver (through `fantoccini`).
+struct Browser(fantoccini::Client);
 
-fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    // Read the head, then exactly Content-Length bytes (the driver may keep
-    // the connection open).
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    let (head, body_start) = loop {
-        let n = stream.read(&mut buf).unwrap();
-        assert!(n > 0, "the driver closed the connection");
-        raw.extend_from_slice(&buf[..n]);
-        if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break (
-                String::from_utf8_lossy(&raw[..at]).to_ascii_lowercase(),
-                at + 4,
-            );
-        }
-    };
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map(|v| v.trim().parse::<usize>().unwrap())
-        .expect("the driver sends Content-Length");
-    while raw.len() < body_start + length {
-        let n = stream.read(&mut buf).unwrap();
-        assert!(n > 0, "the driver closed the connection early");
-        raw.extend_from_slice(&buf[..n]);
-    }
-    let payload = String::from_utf8_lossy(&raw[body_start..body_start + length]).into_owned();
-    serde_json::from_str(&payload).unwrap_or_else(|e| panic!("{e}: {payload}"))
-}
-
-impl Driver {
-    fn start(port: u16, profile: &Path) -> Driver {
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         format!("--user-data-dir={}", profile.display())]
-            }
-        }}});
-        let answer = http(port, "POST", "/session", Some(&caps));
-        let session = answer["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {answer}"))
-            .to_string();
-        Driver { port, session }
+impl Browser {
+    async fn start(port: u16, profile: &Path) -> Browser {
+        let options = json!({
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     format!("--user-data-dir={}", profile.display())]
+        });
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), options);
+        let client = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session");
+        Browser(client)
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let answer = http(
-            self.port,
-            method,
-            &format!("/session/{}{path}", self.session),
-            body.as_ref(),
-        );
-        assert!(
-            answer["value"]["error"].is_null(),
-            "{method} {path}: {answer}"
-        );
-        answer["value"].clone()
+    async fn open(&self, url: &str) {
+        self.0.goto(url).await.unwrap();
     }
 
-    fn open(&self, url: &str) {
-        self.call("POST", "/url", Some(json!({"url": url})));
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.0.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
     }
 
-    fn find(&self, css: &str) -> String {
-        let v = self.call(
-            "POST",
-            "/element",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css:?}: {v}"))
-            .to_string()
+    async fn click(&self, css: &str) {
+        self.0.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
     }
 
-    fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css);
-        self.call(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(json!({"text": text})),
-        );
-    }
-
-    fn click(&self, css: &str) {
-        let id = self.find(css);
-        self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
-    }
-
-    /// The page's visible text; empty while a new page is loading.
-    fn text(&self) -> String {
-        let path = format!("/session/{}/element", self.session);
-        let found = http(
-            self.port,
-            "POST",
-            &path,
-            Some(&json!({"using": "css selector", "value": "main"})),
-        );
-        let Some(id) = found["value"][ELEMENT].as_str() else {
-            return String::new();
-        };
-        let text = http(self.port, "GET", &format!("{path}/{id}/text"), None);
-        text["value"].as_str().unwrap_or_default().to_string()
-    }
-
-    /// Waits until the page shows `wanted` (a submitted form loads a new page).
-    fn wait_text(&self, wanted: &str) -> String {
+    /// Waits until the page's main text shows `wanted` (a submitted form
+    /// loads a new page).
+    async fn wait_text(&self, wanted: &str) -> String {
         let start = Instant::now();
         loop {
-            let text = self.text();
+            let text = match self.0.find(Locator::Css("main")).await {
+                Ok(main) => main.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
             if text.contains(wanted) {
                 return text;
             }
@@ -191,19 +107,8 @@ impl Driver {
                 start.elapsed() < Duration::from_secs(20),
                 "waited for {wanted:?}; the page shows:\n{text}"
             );
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = http(
-            self.port,
-            "DELETE",
-            &format!("/session/{}", self.session),
-            None,
-        );
     }
 }
 
@@ -257,8 +162,8 @@ fn mailed_link(peer: &SmtpPeer, to: &str, base: &str) -> String {
     }
 }
 
-#[test]
-fn both_flows_in_a_real_browser_with_mail_over_smtp() {
+#[tokio::test]
+async fn both_flows_in_a_real_browser_with_mail_over_smtp() {
     if !browser_available() || !smtp_available() {
         return;
     }
@@ -302,30 +207,30 @@ fn both_flows_in_a_real_browser_with_mail_over_smtp() {
     );
     wait_for_port(driver_port);
     let profile = tempfile::tempdir().unwrap();
-    let browser = Driver::start(driver_port, profile.path());
+    let browser = Browser::start(driver_port, profile.path()).await;
 
     // Forgot PIN: card and email exactly as stored.
-    browser.open(&format!("{base}/?lang=en"));
-    browser.click("a[href^='/request/kirjasto']");
-    browser.wait_text("Forgot your PIN?");
-    browser.open(&format!("{base}/request/kirjasto?lang=en"));
-    browser.type_into("#card", "2900100001");
-    browser.type_into("#email", "aino.virtanen@example.fi");
-    browser.click("button[type=submit]");
-    browser.wait_text("If the details match our records");
+    browser.open(&format!("{base}/?lang=en")).await;
+    browser.click("a[href^='/request/kirjasto']").await;
+    browser.wait_text("Forgot your PIN?").await;
+    browser.open(&format!("{base}/request/kirjasto?lang=en")).await;
+    browser.type_into("#card", "2900100001").await;
+    browser.type_into("#email", "aino.virtanen@example.fi").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_text("If the details match our records").await;
     let link = mailed_link(&peer, "aino.virtanen@example.fi", &base);
-    browser.open(&format!("{link}?lang=en"));
-    browser.wait_text("Set a new PIN");
-    browser.type_into("#first", "1111");
-    browser.type_into("#second", "1111");
-    browser.click("button[type=submit]");
-    browser.wait_text("too easy");
-    browser.type_into("#first", "4831");
-    browser.type_into("#second", "4831");
-    browser.click("button[type=submit]");
-    browser.wait_text("Your new PIN works now");
-    browser.open(&format!("{link}?lang=en"));
-    browser.wait_text("already been used");
+    browser.open(&format!("{link}?lang=en")).await;
+    browser.wait_text("Set a new PIN").await;
+    browser.type_into("#first", "1111").await;
+    browser.type_into("#second", "1111").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_text("too easy").await;
+    browser.type_into("#first", "4831").await;
+    browser.type_into("#second", "4831").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_text("Your new PIN works now").await;
+    browser.open(&format!("{link}?lang=en")).await;
+    browser.wait_text("already been used").await;
     let (code, json) = avain(
         data.path(),
         &["--demo", "--json", "tokens", "2900100001"],
@@ -346,17 +251,17 @@ fn both_flows_in_a_real_browser_with_mail_over_smtp() {
     );
 
     // First login in the town: email only, then a password.
-    browser.open(&format!("{base}/request/kaupunki?lang=en"));
-    browser.type_into("#email", "kaisa.lindholm@example.fi");
-    browser.click("button[type=submit]");
-    browser.wait_text("try another address");
+    browser.open(&format!("{base}/request/kaupunki?lang=en")).await;
+    browser.type_into("#email", "kaisa.lindholm@example.fi").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_text("try another address").await;
     let link = mailed_link(&peer, "kaisa.lindholm@example.fi", &base);
-    browser.open(&format!("{link}?lang=en"));
-    browser.wait_text("Set a password");
-    browser.type_into("#first", "kissa-kala-koira-9");
-    browser.type_into("#second", "kissa-kala-koira-9");
-    browser.click("button[type=submit]");
-    browser.wait_text("Your password is set");
+    browser.open(&format!("{link}?lang=en")).await;
+    browser.wait_text("Set a password").await;
+    browser.type_into("#first", "kissa-kala-koira-9").await;
+    browser.type_into("#second", "kissa-kala-koira-9").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_text("Your password is set").await;
     let (code, json) = avain(data.path(), &["--demo", "--json", "show", "T0001"], None);
     assert_eq!(code, 0, "{json}");
     assert!(
@@ -373,4 +278,5 @@ fn both_flows_in_a_real_browser_with_mail_over_smtp() {
         .0,
         0
     );
+    browser.0.close().await.unwrap();
 }
