@@ -88,7 +88,13 @@ impl Browser {
     }
 
     async fn click(&self, css: &str) {
-        self.0.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+        self.0
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
     }
 
     /// Waits until the page's main text shows `wanted` (a submitted form
@@ -213,9 +219,13 @@ async fn both_flows_in_a_real_browser_with_mail_over_smtp() {
     browser.open(&format!("{base}/?lang=en")).await;
     browser.click("a[href^='/request/kirjasto']").await;
     browser.wait_text("Forgot your PIN?").await;
-    browser.open(&format!("{base}/request/kirjasto?lang=en")).await;
+    browser
+        .open(&format!("{base}/request/kirjasto?lang=en"))
+        .await;
     browser.type_into("#card", "2900100001").await;
-    browser.type_into("#email", "aino.virtanen@example.fi").await;
+    browser
+        .type_into("#email", "aino.virtanen@example.fi")
+        .await;
     browser.click("button[type=submit]").await;
     browser.wait_text("If the details match our records").await;
     let link = mailed_link(&peer, "aino.virtanen@example.fi", &base);
@@ -251,8 +261,12 @@ async fn both_flows_in_a_real_browser_with_mail_over_smtp() {
     );
 
     // First login in the town: email only, then a password.
-    browser.open(&format!("{base}/request/kaupunki?lang=en")).await;
-    browser.type_into("#email", "kaisa.lindholm@example.fi").await;
+    browser
+        .open(&format!("{base}/request/kaupunki?lang=en"))
+        .await;
+    browser
+        .type_into("#email", "kaisa.lindholm@example.fi")
+        .await;
     browser.click("button[type=submit]").await;
     browser.wait_text("try another address").await;
     let link = mailed_link(&peer, "kaisa.lindholm@example.fi", &base);

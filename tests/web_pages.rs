@@ -82,6 +82,15 @@ async fn pages_carry_strict_headers_and_forms_need_their_csrf_value() {
         )
         .await;
         assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        // A value set in both the cookie and the form is not a pair.
+        let same = post(
+            &app,
+            "/request/kirjasto",
+            "avain_csrf=a",
+            &[("csrf", "a"), fields[0], fields[1]],
+        )
+        .await;
+        assert_eq!(same.status, StatusCode::FORBIDDEN);
         assert_eq!(
             get(&app, "/link/not-a-token").await.status,
             StatusCode::NOT_FOUND

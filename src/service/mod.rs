@@ -110,6 +110,8 @@ pub struct Services {
     pub hasher: CredentialHasher,
     sealer: Sealer,
     audit_key: Arc<Zeroizing<[u8; 32]>>,
+    /// Binds the patron pages' form values to their cookies.
+    form_key: Arc<Zeroizing<[u8; 32]>>,
     /// Each organisation's system of record (none: `local`).
     directories: Arc<BTreeMap<String, Connection>>,
 }
@@ -151,6 +153,7 @@ impl Services {
     pub fn new(config: Config, store: Store, pepper: Pepper, clock: Arc<dyn Clock>) -> Services {
         let sealer = Sealer::new(&pepper);
         let audit_key = Arc::new(pepper.derive("audit-chain"));
+        let form_key = Arc::new(pepper.derive("web-forms"));
         Services {
             config: Arc::new(config),
             store,
@@ -158,6 +161,7 @@ impl Services {
             hasher: CredentialHasher::new(Arc::new(pepper)),
             sealer,
             audit_key,
+            form_key,
             directories: Arc::new(BTreeMap::new()),
         }
     }
@@ -230,6 +234,11 @@ impl Services {
     ) -> ServiceResult<i64> {
         self.audit(tx, &Actor::staff(staff), action, org, account_id, detail)
             .await
+    }
+
+    /// The key the patron pages sign their forms' CSRF values with.
+    pub fn form_key(&self) -> &[u8] {
+        &self.form_key[..]
     }
 
     pub(crate) fn audit_key(&self) -> &[u8] {

@@ -1,0 +1,120 @@
+//! The request forms: card and email for a library (forgot PIN), email
+//! for an email-login organisation (first login, forgotten password). The
+//! answer is the same neutral page whatever matched, sent before the
+//! lookup, so a match and a miss look and take the same.
+
+use super::guard::ClientAddr;
+use super::{LangQuery, Shared, WebState, html, html_with_csrf, not_found, render};
+use crate::config::OrgConfig;
+use crate::domain::normalize::{card_key, email_key};
+use crate::text::Words;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+
+/// What the form sends.
+#[derive(Debug, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    card: String,
+    #[serde(default)]
+    email: String,
+}
+
+fn page(state: &WebState, w: &Words, org: &OrgConfig, q: &LangQuery) -> Response {
+    let csrf = super::guard::new_csrf(state.services.form_key());
+    let (title, intro) = if org.uses_cards() {
+        ("web.forgot_pin_title", "web.forgot_pin_intro")
+    } else {
+        ("web.first_login_title", "web.first_login_intro")
+    };
+    let body = render::page(
+        w,
+        "request.html",
+        w.t(title),
+        &q.suffix(),
+        json!({
+            "intro": w.t(intro),
+            "error": "",
+            "org": org.slug.as_str(),
+            "csrf": csrf.field,
+            "uses_cards": org.uses_cards(),
+            "card_label": w.t("web.card"),
+            "email_label": w.t("web.email"),
+            "send": w.t("web.send"),
+            "help": w.f("web.help", &[("contact", &org.help_contact)]),
+        }),
+    );
+    html_with_csrf(state, &csrf.cookie, body)
+}
+
+pub async fn form(
+    State(state): State<Shared>,
+    Path(slug): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let Some(org) = state.services.config.org(&slug) else {
+        return not_found(State(state.clone())).await;
+    };
+    let w = state.words(Some(&slug), &q);
+    page(&state, &w, org, &q)
+}
+
+pub async fn submit(
+    State(state): State<Shared>,
+    Path(slug): Path<String>,
+    Query(q): Query<LangQuery>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<RequestForm>,
+) -> Response {
+    let Some(org) = state.services.config.org(&slug).cloned() else {
+        return not_found(State(state.clone())).await;
+    };
+    let w = state.words(Some(&slug), &q);
+    if !state.form_ok(&headers, &form.csrf) {
+        return super::form_refused(&state, &w, &q);
+    }
+    let email = form.email;
+    let card = org.uses_cards().then_some(form.card);
+    let client_key = format!("client:{}", client.as_deref().unwrap_or("unknown"));
+    if !state.clients.allow(&[client_key]) {
+        return super::too_many(&state, &w, &q);
+    }
+    let mut identifiers = vec![format!("email:{slug}:{}", email_key(&email))];
+    if let Some(c) = &card {
+        identifiers.push(format!("card:{slug}:{}", card_key(c)));
+    }
+    if !state.identifiers.allow(&identifiers) {
+        return super::too_many(&state, &w, &q);
+    }
+    // The answer does not wait for the lookup, the hashing or the mail:
+    // a match and a miss take the same time and look the same.
+    let services = state.services.clone();
+    tokio::spawn(async move {
+        if let Err(err) = services
+            .self_service_request(&slug, card.as_deref(), &email, client.as_deref())
+            .await
+        {
+            tracing::warn!("self-service request failed: {err}");
+        }
+    });
+    html(
+        StatusCode::OK,
+        render::page(
+            &w,
+            "sent.html",
+            w.t("web.sent_title"),
+            &q.suffix(),
+            json!({
+                "text": w.t("web.sent_text"),
+                "hint": w.t("web.sent_hint"),
+                "help": w.f("web.help", &[("contact", &org.help_contact)]),
+            }),
+        ),
+    )
+}
