@@ -189,6 +189,61 @@ fn verdict_codes(verdict_json: &str, field: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+fn account_view(a: &account::Model, org: &crate::config::OrgConfig) -> AccountView {
+    AccountView {
+        id: a.id,
+        org_name: org.name.clone(),
+        org: a.org.clone(),
+        login: a.login.clone(),
+        external_id: a.external_id.clone(),
+        full_name: a.full_name.clone(),
+        email_masked: mask_email(&a.email),
+        phone_masked: a.phone.as_deref().map(mask_phone),
+        credential_kind: org.credential.kind(),
+        has_credential: a.credential_hash.is_some(),
+        credential_set_at: a.credential_set_at,
+        legacy_credential: a.legacy_credential,
+        must_set_credential: a.must_set_credential,
+        failed_attempts: a.failed_attempts,
+        locked_at: a.locked_at,
+        lock_reason: a.lock_reason.clone(),
+    }
+}
+
+/// A link with who made it, its state now and its mails.
+fn link_view(
+    t: &reset_token::Model,
+    creators: &[crate::store::entities::staff::Model],
+    mails: &[outbox::Model],
+    now: i64,
+) -> LinkView {
+    let created_by = match (t.origin, t.created_by_staff) {
+        (LinkOrigin::Staff, Some(sid)) => creators
+            .iter()
+            .find(|s| s.id == sid)
+            .map(|s| s.full_name.clone())
+            .unwrap_or_else(|| format!("staff #{sid}")),
+        (LinkOrigin::SelfService, _) => "self-service".into(),
+        (LinkOrigin::Bulk, _) => "bulk".into(),
+        (LinkOrigin::Staff, None) => "staff".into(),
+    };
+    LinkView {
+        id: t.id,
+        purpose: t.purpose,
+        origin: t.origin,
+        created_by,
+        created_at: t.created_at,
+        expires_at: t.expires_at,
+        sent_to_masked: mask_email(&t.sent_to),
+        state: link_state(t, now),
+        mails: mails
+            .iter()
+            .filter(|m| m.token_id == Some(t.id))
+            .map(mail_view)
+            .collect(),
+    }
+}
+
 impl Services {
     /// Accounts matching an identifier typed on the command line: a card
     /// number, a login or external id, or `#ID` / a bare id.
@@ -294,34 +349,7 @@ impl Services {
 
         let link_views = links
             .iter()
-            .map(|t| {
-                let origin = t.origin;
-                let created_by = match (origin, t.created_by_staff) {
-                    (LinkOrigin::Staff, Some(sid)) => creators
-                        .iter()
-                        .find(|s| s.id == sid)
-                        .map(|s| s.full_name.clone())
-                        .unwrap_or_else(|| format!("staff #{sid}")),
-                    (LinkOrigin::SelfService, _) => "self-service".into(),
-                    (LinkOrigin::Bulk, _) => "bulk".into(),
-                    (LinkOrigin::Staff, None) => "staff".into(),
-                };
-                LinkView {
-                    id: t.id,
-                    purpose: t.purpose,
-                    origin,
-                    created_by,
-                    created_at: t.created_at,
-                    expires_at: t.expires_at,
-                    sent_to_masked: mask_email(&t.sent_to),
-                    state: link_state(t, now),
-                    mails: mails
-                        .iter()
-                        .filter(|m| m.token_id == Some(t.id))
-                        .map(mail_view)
-                        .collect(),
-                }
-            })
+            .map(|t| link_view(t, &creators, &mails, now))
             .collect();
         let directory = self.directory(&a.org).map(|c| DirectoryView {
             system: c.directory.kind(),
@@ -334,24 +362,7 @@ impl Services {
         });
         Ok(AccountDetail {
             directory,
-            account: AccountView {
-                id: a.id,
-                org_name: org.name.clone(),
-                org: a.org.clone(),
-                login: a.login.clone(),
-                external_id: a.external_id.clone(),
-                full_name: a.full_name.clone(),
-                email_masked: mask_email(&a.email),
-                phone_masked: a.phone.as_deref().map(mask_phone),
-                credential_kind: org.credential.kind(),
-                has_credential: a.credential_hash.is_some(),
-                credential_set_at: a.credential_set_at,
-                legacy_credential: a.legacy_credential,
-                must_set_credential: a.must_set_credential,
-                failed_attempts: a.failed_attempts,
-                locked_at: a.locked_at,
-                lock_reason: a.lock_reason.clone(),
-            },
+            account: account_view(&a, org),
             cards: cards
                 .iter()
                 .map(|c| CardView {

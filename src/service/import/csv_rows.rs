@@ -113,24 +113,55 @@ pub(super) fn read_csv(
         Ok(h) => h.clone(),
         Err(e) => return Err(vec![csv_error(&e, 1)]),
     };
+    let index = read_header(&headers)?;
+    let mut checker = Checker {
+        index: &index,
+        seen_cards: HashMap::new(),
+        seen_ids: HashMap::new(),
+    };
+    let mut rows = Vec::new();
     let mut errors = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) => rows.extend(checker.row(&record, &mut errors)),
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(csv_error(&e, line));
+            }
+        }
+        if !keep_going && errors.len() >= MAX_ERRORS_SHOWN {
+            break;
+        }
+    }
+    let columns = index.iter().map(|(k, v)| (k.to_string(), v + 1)).collect();
+    Ok((ParsedCsv { rows, columns }, errors))
+}
+
+/// Where each known column is; every unknown, repeated or missing column
+/// is an error on line 1.
+fn read_header(
+    headers: &csv::StringRecord,
+) -> Result<HashMap<&'static str, usize>, Vec<ImportError>> {
+    let mut errors = Vec::new();
+    let mut index: HashMap<&'static str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         let name = h.trim().trim_start_matches('\u{feff}');
-        match COLUMNS.iter().find(|c| **c == name) {
-            Some(c) if index.contains_key(c) => errors.push(ImportError {
+        let mut err = |message: String| {
+            errors.push(ImportError {
                 line: 1,
                 column: Some((i + 1, name.into())),
-                message: "this column appears twice".into(),
-            }),
+                message,
+            })
+        };
+        match COLUMNS.iter().find(|c| **c == name) {
+            Some(c) if index.contains_key(c) => err("this column appears twice".into()),
             Some(c) => {
                 index.insert(c, i);
             }
-            None => errors.push(ImportError {
-                line: 1,
-                column: Some((i + 1, name.into())),
-                message: format!("unknown column; known columns are {}", COLUMNS.join(", ")),
-            }),
+            None => err(format!(
+                "unknown column; known columns are {}",
+                COLUMNS.join(", ")
+            )),
         }
     }
     for required in ["full_name", "email"] {
@@ -142,146 +173,124 @@ pub(super) fn read_csv(
             });
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(index)
+    } else {
+        Err(errors)
     }
-    let mut rows = Vec::new();
-    let mut seen_cards: HashMap<String, u64> = HashMap::new();
-    let mut seen_ids: HashMap<String, u64> = HashMap::new();
-    for record in reader.records() {
-        let errors_before = errors.len();
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(csv_error(&e, line));
-                if !keep_going && errors.len() >= MAX_ERRORS_SHOWN {
-                    break;
-                }
-                continue;
+}
+
+/// Checks rows one by one, remembering cards and ids seen on earlier lines.
+struct Checker<'a> {
+    index: &'a HashMap<&'static str, usize>,
+    seen_cards: HashMap<String, u64>,
+    seen_ids: HashMap<String, u64>,
+}
+
+/// One record being checked: its fields, and the errors found in it.
+struct Fields<'a> {
+    record: &'a csv::StringRecord,
+    index: &'a HashMap<&'static str, usize>,
+    line: u64,
+    errors: Vec<ImportError>,
+}
+
+impl Fields<'_> {
+    fn get(&self, col: &str) -> Option<String> {
+        self.index
+            .get(col)
+            .and_then(|i| self.record.get(*i))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn err(&mut self, col: &str, message: String) {
+        self.errors.push(ImportError {
+            line: self.line,
+            column: self.index.get(col).map(|i| (i + 1, col.to_string())),
+            message,
+        });
+    }
+
+    /// A field that may not be longer than `max` characters.
+    fn bounded(&mut self, col: &str, max: usize) -> Option<String> {
+        let value = self.get(col);
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            self.err(col, format!("longer than {max} characters"));
+        }
+        value
+    }
+
+    fn flag(&mut self, col: &str) -> bool {
+        match self.get(col).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("0" | "false" | "no" | "n") => false,
+            Some("1" | "true" | "yes" | "y") => true,
+            Some(other) => {
+                let message = format!("{other:?} is not true/false");
+                self.err(col, message);
+                false
             }
-        };
+        }
+    }
+
+    fn time(&mut self, col: &str) -> Option<i64> {
+        let text = self.get(col)?;
+        let parsed = parse_time(&text);
+        if parsed.is_none() {
+            self.err(
+                col,
+                format!("{text:?} is not a date (use 2024-05-31 or RFC 3339)"),
+            );
+        }
+        parsed
+    }
+}
+
+impl Checker<'_> {
+    /// The row, or `None` after adding its errors.
+    fn row(&mut self, record: &csv::StringRecord, errors: &mut Vec<ImportError>) -> Option<Row> {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let mut err = |col: &str, message: String| {
-            errors.push(ImportError {
-                line,
-                column: index.get(col).map(|i| (i + 1, col.to_string())),
-                message,
-            });
+        let mut f = Fields {
+            record,
+            index: self.index,
+            line,
+            errors: Vec::new(),
         };
-        let field = |col: &str| -> Option<String> {
-            index
-                .get(col)
-                .and_then(|i| record.get(*i))
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let full_name = field("full_name").unwrap_or_default();
+        let full_name = f.get("full_name").unwrap_or_default();
         if full_name.is_empty() {
-            err("full_name", "the name is empty".into());
+            f.err("full_name", "the name is empty".into());
         } else if full_name.chars().count() > MAX_NAME_CHARS {
-            err(
+            f.err(
                 "full_name",
                 format!("longer than {MAX_NAME_CHARS} characters"),
             );
         }
-        let email = field("email").unwrap_or_default();
+        let email = f.get("email").unwrap_or_default();
         if !is_plausible_email(&email) {
-            err(
-                "email",
-                format!(
-                    "{:?} is not an email address",
-                    crate::domain::sanitize::sanitize_line(&email, 80)
-                ),
-            );
+            let shown = crate::domain::sanitize::sanitize_line(&email, 80);
+            f.err("email", format!("{shown:?} is not an email address"));
         }
-        let card = field("card_number");
-        if let Some(c) = &card {
-            let key = card_key(c);
-            if key.is_empty() || c.chars().count() > 64 {
-                err("card_number", "not a card number".into());
-            } else if let Some(first) = seen_cards.insert(key, line) {
-                err(
-                    "card_number",
-                    format!("the same card number is on line {first}"),
-                );
-            }
-        }
-        let mut old_cards = Vec::new();
-        for c in split_list(field("old_cards")) {
-            let key = card_key(&c);
-            if key.is_empty() || c.chars().count() > 64 {
-                err("old_cards", format!("{c:?} is not a card number"));
-            } else if let Some(first) = seen_cards.insert(key, line) {
-                err(
-                    "old_cards",
-                    format!("the card {c:?} is also on line {first}"),
-                );
-            } else {
-                old_cards.push(c);
-            }
-        }
+        let (card, old_cards) = self.cards(&mut f);
         let mut previous_emails = Vec::new();
-        for e in split_list(field("previous_emails")) {
+        for e in split_list(f.get("previous_emails")) {
             if is_plausible_email(&e) {
                 previous_emails.push(e);
             } else {
-                err("previous_emails", format!("{e:?} is not an email address"));
+                f.err("previous_emails", format!("{e:?} is not an email address"));
             }
         }
-        let login = field("login");
-        if login.as_ref().is_some_and(|l| l.chars().count() > 128) {
-            err("login", "longer than 128 characters".into());
-        }
-        let phone = field("phone");
-        if phone.as_ref().is_some_and(|p| p.chars().count() > 32) {
-            err("phone", "longer than 32 characters".into());
-        }
-        let external_id = field("external_id");
-        if let Some(x) = &external_id {
-            if x.chars().count() > 128 {
-                err("external_id", "longer than 128 characters".into());
-            } else if let Some(first) = seen_ids.insert(x.clone(), line) {
-                err(
-                    "external_id",
-                    format!("the same external id is on line {first}"),
-                );
-            }
-        }
-        let credential_set_at = match field("credential_set_at") {
-            None => None,
-            Some(t) => match parse_time(&t) {
-                Some(ms) => Some(ms),
-                None => {
-                    err(
-                        "credential_set_at",
-                        format!("{t:?} is not a date (use 2024-05-31 or RFC 3339)"),
-                    );
-                    None
-                }
-            },
-        };
-        let mut flag = |col: &str| match field(col)
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
+        let login = f.bounded("login", 128);
+        let phone = f.bounded("phone", 32);
+        let external_id = f.bounded("external_id", 128);
+        if let Some(x) = &external_id
+            && let Some(first) = self.seen_ids.insert(x.clone(), line)
         {
-            None | Some("0" | "false" | "no" | "n") => false,
-            Some("1" | "true" | "yes" | "y") => true,
-            Some(other) => {
-                err(col, format!("{other:?} is not true/false"));
-                false
-            }
-        };
-        let legacy = flag("legacy_credential");
-        let must_set = flag("must_set_credential");
-        if !keep_going && errors.len() >= MAX_ERRORS_SHOWN {
-            break;
+            f.err(
+                "external_id",
+                format!("the same external id is on line {first}"),
+            );
         }
-        if errors.len() > errors_before {
-            continue;
-        }
-        rows.push(Row {
+        let row = Row {
             line,
             full_name,
             email,
@@ -290,17 +299,47 @@ pub(super) fn read_csv(
             phone,
             previous_emails,
             old_cards,
-            credential_set_at,
-            legacy,
-            must_set,
+            credential_set_at: f.time("credential_set_at"),
+            legacy: f.flag("legacy_credential"),
+            must_set: f.flag("must_set_credential"),
             external_id,
-        });
+        };
+        let ok = f.errors.is_empty();
+        errors.append(&mut f.errors);
+        ok.then_some(row)
     }
-    let columns = index
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v + 1))
-        .collect();
-    Ok((ParsedCsv { rows, columns }, errors))
+
+    /// The active card and the old ones; a number seen on an earlier line
+    /// (as either) is an error.
+    fn cards(&mut self, f: &mut Fields) -> (Option<String>, Vec<String>) {
+        let card = f.get("card_number");
+        if let Some(c) = &card {
+            let key = card_key(c);
+            if key.is_empty() || c.chars().count() > 64 {
+                f.err("card_number", "not a card number".into());
+            } else if let Some(first) = self.seen_cards.insert(key, f.line) {
+                f.err(
+                    "card_number",
+                    format!("the same card number is on line {first}"),
+                );
+            }
+        }
+        let mut old_cards = Vec::new();
+        for c in split_list(f.get("old_cards")) {
+            let key = card_key(&c);
+            if key.is_empty() || c.chars().count() > 64 {
+                f.err("old_cards", format!("{c:?} is not a card number"));
+            } else if let Some(first) = self.seen_cards.insert(key, f.line) {
+                f.err(
+                    "old_cards",
+                    format!("the card {c:?} is also on line {first}"),
+                );
+            } else {
+                old_cards.push(c);
+            }
+        }
+        (card, old_cards)
+    }
 }
 
 fn csv_error(e: &csv::Error, line: u64) -> ImportError {
