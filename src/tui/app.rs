@@ -193,70 +193,9 @@ impl App {
                 Vec::new()
             }
             Action::IdleTimeout => self.idle_lock(),
-            Action::SearchFinished { request, result } => {
-                if request != self.search.latest {
-                    return Vec::new();
-                }
-                self.search.loading = false;
-                self.dirty = true;
-                match result {
-                    Ok(rows) => {
-                        // A refresh keeps the row staff had picked.
-                        let picked = self.search.results.get(self.search.selected).map(|r| r.id);
-                        self.search.selected = picked
-                            .and_then(|id| rows.iter().position(|r| r.id == id))
-                            .unwrap_or(0);
-                        self.search.results = rows;
-                        self.search.error = None;
-                    }
-                    Err(e) => self.search.error = Some(e),
-                }
-                Vec::new()
-            }
-            Action::DetailLoaded { request, result } => {
-                if request != self.account.latest {
-                    return Vec::new();
-                }
-                self.account.loading = false;
-                self.dirty = true;
-                match result {
-                    Ok(detail) => {
-                        let same = self
-                            .detail()
-                            .is_some_and(|d| d.account.id == detail.account.id);
-                        if !same {
-                            self.account.selected_link = 0;
-                        }
-                        self.account.selected_link = self
-                            .account
-                            .selected_link
-                            .min(detail.links.len().saturating_sub(1));
-                        self.account.detail = Some(detail);
-                    }
-                    Err(e) => self.status = Some(Status::Error(e)),
-                }
-                Vec::new()
-            }
-            Action::VerifyFinished { request, result } => {
-                if request != self.verify.latest {
-                    return Vec::new();
-                }
-                self.verify.loading = false;
-                self.dirty = true;
-                match result {
-                    Ok(outcome) => {
-                        let found = outcome.verdict.account_id;
-                        self.verify.outcome = Some(outcome);
-                        self.verify.error = None;
-                        // Without an open account, the card finds it.
-                        if let (None, Some(id)) = (self.detail(), found) {
-                            return vec![self.load_detail(id, true)];
-                        }
-                    }
-                    Err(e) => self.verify.error = Some(e),
-                }
-                Vec::new()
-            }
+            Action::SearchFinished { request, result } => self.on_search_finished(request, result),
+            Action::DetailLoaded { request, result } => self.on_detail_loaded(request, result),
+            Action::VerifyFinished { request, result } => self.on_verify_finished(request, result),
             Action::JobFinished { request, result } => self.on_job_finished(request, result),
             Action::MailProgressed => match self.detail() {
                 Some(d) => {
@@ -265,18 +204,7 @@ impl App {
                 }
                 None => Vec::new(),
             },
-            Action::UnlockChecked { ok, message } => {
-                self.dirty = true;
-                if ok {
-                    self.lock = None;
-                } else if let Some(lock) = &mut self.lock {
-                    lock.checking = false;
-                    lock.password.reset();
-                    lock.error =
-                        Some(message.unwrap_or_else(|| self.words.t("lock.wrong").to_string()));
-                }
-                Vec::new()
-            }
+            Action::UnlockChecked { ok, message } => self.on_unlock_checked(ok, message),
         }
     }
 

@@ -8,7 +8,7 @@ use super::popup::{
     EmailField, EmailForm, IDENTITY_CHECKS, PinForm, Popup, REVEAL_FIELDS, TextForm, TextPurpose,
 };
 use crate::domain::link::{LinkPurpose, LinkState};
-use crate::service::IdentityCheck;
+use crate::service::{AccountDetail, IdentityCheck};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -25,49 +25,55 @@ impl App {
             self.status = Some(Status::Error(self.words.t("status.wait").to_string()));
             return Vec::new();
         }
+        match self.action_popup(command, detail) {
+            Ok(Some(popup)) => self.popup = Some(popup),
+            Ok(None) => {}
+            Err(refusal) => {
+                self.status = Some(Status::Error(self.words.t(refusal).to_string()));
+                if command == Command::RevokeLink {
+                    self.focus = Pane::LINKS;
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// The confirmation or form an account action opens with, or the
+    /// text key saying why it cannot start.
+    fn action_popup(
+        &self,
+        command: Command,
+        detail: &AccountDetail,
+    ) -> Result<Option<Popup>, &'static str> {
         let a = &detail.account;
         let account_id = a.id;
         let t = &self.words;
-        let name = crate::text::safe(&a.full_name);
         let kind = a.credential_kind.code();
-        let popup = match command {
-            Command::SendLink => {
-                let uses_cards = self.org(&a.org).is_none_or(|o| o.uses_cards);
-                let purpose = LinkPurpose::for_account(a.must_set_credential, uses_cards);
-                let mut lines = vec![t.f(
-                    "confirm.send_link",
-                    &[
-                        ("purpose", t.purpose(purpose)),
-                        ("to", &crate::text::safe(&a.email_masked)),
-                    ],
-                )];
-                let live = detail
-                    .links
-                    .iter()
-                    .any(|l| l.purpose == purpose && matches!(l.state, LinkState::Active { .. }));
-                if live {
-                    lines.push(t.t("confirm.supersedes").to_string());
-                }
-                Popup::Confirm {
-                    job: Job::SendLink {
-                        account_id,
-                        purpose,
-                    },
-                    lines,
-                }
-            }
+        let text_form = |purpose| {
+            Popup::TextForm(TextForm {
+                account_id,
+                purpose,
+                input: Input::default(),
+                error: None,
+            })
+        };
+        Ok(Some(match command {
+            Command::SendLink => self.send_link_popup(detail),
             Command::SetPin => Popup::PinForm(PinForm {
                 account_id,
                 kind,
                 ..PinForm::default()
             }),
-            Command::GeneratePin => Popup::Confirm {
-                job: Job::GeneratePin { account_id },
-                lines: vec![
-                    t.f(&format!("confirm.generate_{kind}"), &[("name", &name)]),
-                    t.t("confirm.links_die").to_string(),
-                ],
-            },
+            Command::GeneratePin => {
+                let name = crate::text::safe(&a.full_name);
+                Popup::Confirm {
+                    job: Job::GeneratePin { account_id },
+                    lines: vec![
+                        t.f(&format!("confirm.generate_{kind}"), &[("name", &name)]),
+                        t.t("confirm.links_die").to_string(),
+                    ],
+                }
+            }
             Command::ChangeEmail => Popup::EmailForm(EmailForm {
                 account_id,
                 email: Input::default(),
@@ -76,56 +82,65 @@ impl App {
                 field: EmailField::Email,
                 error: None,
             }),
-            Command::Unlock => {
-                if a.locked_at.is_none() {
-                    self.status = Some(Status::Error(t.t("status.not_locked").to_string()));
-                    return Vec::new();
-                }
-                Popup::TextForm(TextForm {
-                    account_id,
-                    purpose: TextPurpose::UnlockReason,
-                    input: Input::default(),
-                    error: None,
-                })
-            }
-            Command::RevokeLink => {
-                let selected = detail.links.get(self.account.selected_link);
-                match selected {
-                    Some(l) if matches!(l.state, LinkState::Active { .. }) => Popup::Confirm {
-                        job: Job::Revoke {
-                            account_id,
-                            token_id: l.id,
-                        },
-                        lines: vec![t.f(
-                            "confirm.revoke",
-                            &[
-                                ("purpose", t.purpose(l.purpose)),
-                                ("created", &self.words.time(l.created_at)),
-                            ],
-                        )],
-                    },
-                    _ => {
-                        self.status =
-                            Some(Status::Error(t.t("status.pick_active_link").to_string()));
-                        self.focus = Pane::LINKS;
-                        return Vec::new();
-                    }
-                }
-            }
-            Command::AddNote => Popup::TextForm(TextForm {
-                account_id,
-                purpose: TextPurpose::Note,
-                input: Input::default(),
-                error: None,
-            }),
+            Command::Unlock if a.locked_at.is_none() => return Err("status.not_locked"),
+            Command::Unlock => text_form(TextPurpose::UnlockReason),
+            Command::RevokeLink => self.revoke_popup(detail)?,
+            Command::AddNote => text_form(TextPurpose::Note),
             Command::Reveal => Popup::RevealChoice {
                 account_id,
                 selected: 0,
             },
-            _ => return Vec::new(),
-        };
-        self.popup = Some(popup);
-        Vec::new()
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Sending a link: its purpose and address, and a warning when it
+    /// replaces a live link of the same purpose.
+    fn send_link_popup(&self, detail: &AccountDetail) -> Popup {
+        let t = &self.words;
+        let a = &detail.account;
+        let uses_cards = self.org(&a.org).is_none_or(|o| o.uses_cards);
+        let purpose = LinkPurpose::for_account(a.must_set_credential, uses_cards);
+        let to = crate::text::safe(&a.email_masked);
+        let mut lines = vec![t.f(
+            "confirm.send_link",
+            &[("purpose", t.purpose(purpose)), ("to", &to)],
+        )];
+        let live = detail
+            .links
+            .iter()
+            .any(|l| l.purpose == purpose && matches!(l.state, LinkState::Active { .. }));
+        if live {
+            lines.push(t.t("confirm.supersedes").to_string());
+        }
+        Popup::Confirm {
+            job: Job::SendLink {
+                account_id: a.id,
+                purpose,
+            },
+            lines,
+        }
+    }
+
+    /// Revoking the link picked in the Links pane, which must be live.
+    fn revoke_popup(&self, detail: &AccountDetail) -> Result<Popup, &'static str> {
+        let t = &self.words;
+        match detail.links.get(self.account.selected_link) {
+            Some(l) if matches!(l.state, LinkState::Active { .. }) => Ok(Popup::Confirm {
+                job: Job::Revoke {
+                    account_id: detail.account.id,
+                    token_id: l.id,
+                },
+                lines: vec![t.f(
+                    "confirm.revoke",
+                    &[
+                        ("purpose", t.purpose(l.purpose)),
+                        ("created", &t.time(l.created_at)),
+                    ],
+                )],
+            }),
+            _ => Err("status.pick_active_link"),
+        }
     }
 
     pub(super) fn on_popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -148,30 +163,16 @@ impl App {
     fn popup_key(&mut self, popup: Popup, key: KeyEvent) -> (Option<Popup>, Vec<Effect>) {
         let code = key.code;
         match popup {
-            Popup::Help { scroll } => match code {
-                KeyCode::Up | KeyCode::Char('k') => (
-                    Some(Popup::Help {
-                        scroll: scroll.saturating_sub(1),
-                    }),
-                    vec![],
-                ),
-                KeyCode::Down | KeyCode::Char('j') => {
-                    (Some(Popup::Help { scroll: scroll + 1 }), vec![])
-                }
-                KeyCode::PageDown => (
-                    Some(Popup::Help {
-                        scroll: scroll + 10,
-                    }),
-                    vec![],
-                ),
-                KeyCode::PageUp => (
-                    Some(Popup::Help {
-                        scroll: scroll.saturating_sub(10),
-                    }),
-                    vec![],
-                ),
-                _ => (None, vec![]),
-            },
+            Popup::Help { scroll } => {
+                let scroll = match code {
+                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+                    KeyCode::PageDown => scroll + 10,
+                    KeyCode::PageUp => scroll.saturating_sub(10),
+                    _ => return (None, vec![]),
+                };
+                (Some(Popup::Help { scroll }), vec![])
+            }
             Popup::Confirm { job, lines } => match code {
                 KeyCode::Enter | KeyCode::Char('y' | 'k' | 'j') => (None, self.run_job(job)),
                 KeyCode::Esc | KeyCode::Char('n' | 'e') => {
@@ -187,57 +188,47 @@ impl App {
             Popup::RevealChoice {
                 account_id,
                 selected,
-            } => {
-                let pick = match code {
-                    KeyCode::Up => {
-                        return (
-                            Some(Popup::RevealChoice {
-                                account_id,
-                                selected: selected.saturating_sub(1),
-                            }),
-                            vec![],
-                        );
-                    }
-                    KeyCode::Down => {
-                        let selected = (selected + 1).min(REVEAL_FIELDS.len() - 1);
-                        return (
-                            Some(Popup::RevealChoice {
-                                account_id,
-                                selected,
-                            }),
-                            vec![],
-                        );
-                    }
-                    KeyCode::Enter => Some(selected),
-                    KeyCode::Esc => return (None, vec![]),
-                    KeyCode::Char(c) => REVEAL_FIELDS.iter().position(|f| {
-                        self.words
-                            .t(super::popup::reveal_field_key(*f))
-                            .to_lowercase()
-                            .starts_with(c)
-                    }),
-                    _ => None,
-                };
-                match pick {
-                    Some(i) => (
-                        None,
-                        self.run_job(Job::Reveal {
-                            account_id,
-                            field: REVEAL_FIELDS[i],
-                        }),
-                    ),
-                    None => (
-                        Some(Popup::RevealChoice {
-                            account_id,
-                            selected,
-                        }),
-                        vec![],
-                    ),
-                }
-            }
+            } => self.reveal_choice_key(account_id, selected, code),
             Popup::PinForm(form) => self.pin_form_key(form, key),
             Popup::EmailForm(form) => self.email_form_key(form, key),
             Popup::TextForm(form) => self.text_form_key(form, key),
+        }
+    }
+
+    /// Choosing which hidden field to show: arrows move, Enter or the
+    /// field's first letter picks it.
+    fn reveal_choice_key(
+        &mut self,
+        account_id: i64,
+        selected: usize,
+        code: KeyCode,
+    ) -> (Option<Popup>, Vec<Effect>) {
+        let stay = |selected| {
+            let popup = Popup::RevealChoice {
+                account_id,
+                selected,
+            };
+            (Some(popup), vec![])
+        };
+        let pick = match code {
+            KeyCode::Up => return stay(selected.saturating_sub(1)),
+            KeyCode::Down => return stay((selected + 1).min(REVEAL_FIELDS.len() - 1)),
+            KeyCode::Enter => Some(selected),
+            KeyCode::Esc => return (None, vec![]),
+            KeyCode::Char(c) => REVEAL_FIELDS.iter().position(|f| {
+                self.words
+                    .t(super::popup::reveal_field_key(*f))
+                    .to_lowercase()
+                    .starts_with(c)
+            }),
+            _ => None,
+        };
+        match pick {
+            Some(i) => {
+                let field = REVEAL_FIELDS[i];
+                (None, self.run_job(Job::Reveal { account_id, field }))
+            }
+            None => stay(selected),
         }
     }
 

@@ -1,13 +1,107 @@
-//! Account actions running and finished: the spinner while a confirmed
-//! job runs, then its result on the status line (or a popup), the mailer
-//! woken and the account and results read again.
+//! Work coming back to the console: search results, the account read,
+//! a verification, the lock screen's password check, and account actions
+//! (the spinner while a confirmed job runs, then its result on the status
+//! line or a popup, the mailer woken and the account and results read
+//! again). A result for a request that has since been replaced is dropped.
 
-use super::action::{Effect, Job, JobOutput};
+use super::action::{Effect, Failure, Job, JobOutput, VerifyOutcome};
 use super::app::{App, Busy, Status};
 use super::popup::Popup;
 use crate::domain::link::LinkPurpose;
+use crate::service::{AccountDetail, AccountSummary};
 
 impl App {
+    pub(super) fn on_search_finished(
+        &mut self,
+        request: u64,
+        result: Result<Vec<AccountSummary>, Failure>,
+    ) -> Vec<Effect> {
+        if request != self.search.latest {
+            return Vec::new();
+        }
+        self.search.loading = false;
+        self.dirty = true;
+        match result {
+            Ok(rows) => {
+                // A refresh keeps the row staff had picked.
+                let picked = self.search.results.get(self.search.selected).map(|r| r.id);
+                self.search.selected = picked
+                    .and_then(|id| rows.iter().position(|r| r.id == id))
+                    .unwrap_or(0);
+                self.search.results = rows;
+                self.search.error = None;
+            }
+            Err(e) => self.search.error = Some(e),
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_detail_loaded(
+        &mut self,
+        request: u64,
+        result: Result<Box<AccountDetail>, Failure>,
+    ) -> Vec<Effect> {
+        if request != self.account.latest {
+            return Vec::new();
+        }
+        self.account.loading = false;
+        self.dirty = true;
+        match result {
+            Ok(detail) => {
+                let same = self
+                    .detail()
+                    .is_some_and(|d| d.account.id == detail.account.id);
+                if !same {
+                    self.account.selected_link = 0;
+                }
+                self.account.selected_link = self
+                    .account
+                    .selected_link
+                    .min(detail.links.len().saturating_sub(1));
+                self.account.detail = Some(detail);
+            }
+            Err(e) => self.status = Some(Status::Error(e)),
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_verify_finished(
+        &mut self,
+        request: u64,
+        result: Result<VerifyOutcome, Failure>,
+    ) -> Vec<Effect> {
+        if request != self.verify.latest {
+            return Vec::new();
+        }
+        self.verify.loading = false;
+        self.dirty = true;
+        match result {
+            Ok(outcome) => {
+                let found = outcome.verdict.account_id;
+                self.verify.outcome = Some(outcome);
+                self.verify.error = None;
+                // Without an open account, the card finds it.
+                if let (None, Some(id)) = (self.detail(), found) {
+                    return vec![self.load_detail(id, true)];
+                }
+            }
+            Err(e) => self.verify.error = Some(e),
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_unlock_checked(&mut self, ok: bool, message: Option<String>) -> Vec<Effect> {
+        self.dirty = true;
+        if ok {
+            self.lock = None;
+        } else if let Some(lock) = &mut self.lock {
+            lock.checking = false;
+            lock.password.reset();
+            lock.error = Some(message.unwrap_or_else(|| self.words.t("lock.wrong").to_string()));
+        }
+        Vec::new()
+    }
+
     pub(super) fn on_job_finished(
         &mut self,
         request: u64,

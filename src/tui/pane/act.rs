@@ -2,6 +2,7 @@
 //! each action with the key that does it.
 
 use super::{Pane, PaneSpec, Place, bump};
+use crate::service::AccountDetail;
 use crate::text::safe;
 use crate::tui::action::Effect;
 use crate::tui::app::App;
@@ -10,6 +11,7 @@ use crate::tui::view::layout::inner;
 use crate::tui::view::pane_block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -100,91 +102,103 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         .map(|c| safe(&c.number_masked))
         .unwrap_or_else(|| "–".into());
     let mut facts: Vec<Span> = Vec::new();
-    let mut fact = |text: String, style| {
+    for (text, style) in facts_of(app, d) {
         if !facts.is_empty() {
             facts.push(Span::raw(" · "));
         }
         facts.push(Span::styled(text, style));
-    };
-    // Most important first: the line is cut at the pane's edge.
-    if let Some(dir) = &d.directory {
-        let system = ("system", t.system_short(dir.system));
-        if dir.removed {
-            fact(t.f("directory.removed", &[system]), theme.bad());
-        } else if dir.locked {
-            fact(t.f("directory.locked", &[system]), theme.bad());
-        }
-    }
-    if a.locked_at.is_some() {
-        fact(
-            t.f("act.locked", &[("n", &a.failed_attempts.to_string())]),
-            theme.bad(),
-        );
-    } else if a.failed_attempts > 0 {
-        fact(
-            t.f("act.failed", &[("n", &a.failed_attempts.to_string())]),
-            theme.warn(),
-        );
-    }
-    if let Some(dir) = &d.directory
-        && let Some(age) = t.freshness(dir.system, &dir.freshness, app.now_ms)
-    {
-        fact(age, theme.warn());
-    }
-    let kind = a.credential_kind.code();
-    match (&d.directory, a.credential_set_at) {
-        // The credential lives in the directory: say where, and when avain
-        // last set it there.
-        (Some(dir), Some(at)) => fact(
-            t.f(
-                &format!("act.{kind}_set_in"),
-                &[("at", &t.time(at)), ("system", t.system_short(dir.system))],
-            ),
-            theme.dim(),
-        ),
-        (Some(dir), None) => fact(
-            t.f(
-                &format!("act.{kind}_in"),
-                &[("system", t.system_short(dir.system))],
-            ),
-            theme.dim(),
-        ),
-        (None, Some(at)) if a.has_credential => fact(
-            t.f(&format!("act.{kind}_set_at"), &[("at", &t.time(at))]),
-            theme.dim(),
-        ),
-        (None, _) if a.has_credential => {
-            fact(t.t(&format!("act.{kind}_set")).to_string(), theme.dim())
-        }
-        (None, _) => fact(t.t(&format!("act.no_{kind}")).to_string(), theme.warn()),
-    }
-    if a.legacy_credential {
-        fact(t.t("badge.legacy_pin").to_string(), theme.warn());
-    }
-    if a.must_set_credential {
-        fact(t.t("act.awaiting_first_login").to_string(), theme.warn());
     }
     let org = app
         .org(&a.org)
         .map(|o| o.name.clone())
         .unwrap_or_else(|| a.org.clone());
+    let phone = a
+        .phone_masked
+        .as_deref()
+        .map(|p| format!(" · {} {}", t.t("field.phone"), safe(p)))
+        .unwrap_or_default();
     vec![
         Line::from(vec![
             Span::styled(safe(&a.full_name), theme.title(true)),
             Span::raw(format!(" · {}", safe(&org))),
         ]),
         Line::raw(format!(
-            "{} {card} · {} {}{}",
+            "{} {card} · {} {}{phone}",
             t.t("field.card"),
             t.t("field.email"),
             safe(&a.email_masked),
-            a.phone_masked
-                .as_deref()
-                .map(|p| format!(" · {} {}", t.t("field.phone"), safe(p)))
-                .unwrap_or_default()
         )),
         Line::from(facts),
     ]
+}
+
+/// The account's facts, most important first (the line is cut at the
+/// pane's edge): directory removal or lock, avain's lock or failed tries,
+/// a copy the directory could not confirm, where the credential is, and
+/// what the patron still has to do.
+fn facts_of(app: &App, d: &AccountDetail) -> Vec<(String, Style)> {
+    let t = &app.words;
+    let theme = &app.theme;
+    let a = &d.account;
+    let mut facts = Vec::new();
+    if let Some(dir) = &d.directory {
+        let system = ("system", t.system_short(dir.system));
+        if dir.removed {
+            facts.push((t.f("directory.removed", &[system]), theme.bad()));
+        } else if dir.locked {
+            facts.push((t.f("directory.locked", &[system]), theme.bad()));
+        }
+    }
+    let tries = a.failed_attempts.to_string();
+    if a.locked_at.is_some() {
+        facts.push((t.f("act.locked", &[("n", &tries)]), theme.bad()));
+    } else if a.failed_attempts > 0 {
+        facts.push((t.f("act.failed", &[("n", &tries)]), theme.warn()));
+    }
+    if let Some(dir) = &d.directory
+        && let Some(age) = t.freshness(dir.system, &dir.freshness, app.now_ms)
+    {
+        facts.push((age, theme.warn()));
+    }
+    facts.push(credential_fact(app, d));
+    if a.legacy_credential {
+        facts.push((t.t("badge.legacy_pin").to_string(), theme.warn()));
+    }
+    if a.must_set_credential {
+        facts.push((t.t("act.awaiting_first_login").to_string(), theme.warn()));
+    }
+    facts
+}
+
+/// Where the credential lives and when avain last set it. In a directory
+/// avain cannot see whether one is set, only that it set one.
+fn credential_fact(app: &App, d: &AccountDetail) -> (String, Style) {
+    let t = &app.words;
+    let theme = &app.theme;
+    let a = &d.account;
+    let kind = a.credential_kind.code();
+    match (&d.directory, a.credential_set_at) {
+        (Some(dir), Some(at)) => (
+            t.f(
+                &format!("act.{kind}_set_in"),
+                &[("at", &t.time(at)), ("system", t.system_short(dir.system))],
+            ),
+            theme.dim(),
+        ),
+        (Some(dir), None) => (
+            t.f(
+                &format!("act.{kind}_in"),
+                &[("system", t.system_short(dir.system))],
+            ),
+            theme.dim(),
+        ),
+        (None, Some(at)) if a.has_credential => (
+            t.f(&format!("act.{kind}_set_at"), &[("at", &t.time(at))]),
+            theme.dim(),
+        ),
+        (None, _) if a.has_credential => (t.t(&format!("act.{kind}_set")).to_string(), theme.dim()),
+        (None, _) => (t.t(&format!("act.no_{kind}")).to_string(), theme.warn()),
+    }
 }
 
 fn render(app: &App, frame: &mut Frame, area: Rect) {

@@ -3,7 +3,7 @@
 
 use super::{Pane, PaneSpec, Place, bump};
 use crate::domain::OutboxStatus;
-use crate::service::MailView;
+use crate::service::{AttemptView, LinkView, MailView, NoteView};
 use crate::text::{reason_short_key, safe};
 use crate::tui::app::App;
 use crate::tui::view::layout::inner;
@@ -39,141 +39,123 @@ fn on_click(app: &mut App, body: Rect, line: u16, _x: u16) {
     }
 }
 
+/// Pane lines, each with the index of the link it belongs to (if any).
+type Rows = Vec<(Line<'static>, Option<usize>)>;
+
 /// The pane's lines, each with the link it belongs to.
-fn lines(app: &App) -> Vec<(Line<'static>, Option<usize>)> {
-    let t = &app.words;
-    let theme = &app.theme;
-    let mut out: Vec<(Line<'static>, Option<usize>)> = Vec::new();
+fn lines(app: &App) -> Rows {
     let Some(d) = app.detail() else {
-        out.push((
-            Line::styled(t.t("links.no_account").to_string(), theme.dim()),
-            None,
-        ));
-        return out;
+        return vec![(dim_line(app, app.words.t("links.no_account")), None)];
     };
+    let mut out: Rows = Vec::new();
     if d.links.is_empty() {
-        out.push((
-            Line::styled(t.t("links.none").to_string(), theme.dim()),
-            None,
-        ));
+        out.push((dim_line(app, app.words.t("links.none")), None));
     }
-    let focused = app.focus == Pane::LINKS;
     for (i, link) in d.links.iter().enumerate() {
-        let selected = i == app.account.selected_link;
-        let (state, live) = app
-            .words
-            .link_state(&link.state, link.expires_at, app.now_ms);
-        let marker = if selected && focused {
-            "▶ "
-        } else if selected {
-            "› "
-        } else {
-            "  "
-        };
-        let state_style = if live { theme.good() } else { theme.dim() };
-        let mut first = Line::from(vec![
-            Span::raw(marker.to_string()),
-            Span::raw(format!("{} · ", t.purpose(link.purpose))),
-            Span::styled(state, state_style),
-        ]);
-        if selected && focused {
-            first = first.style(theme.selected());
-        }
-        out.push((first, Some(i)));
-        out.push((
-            Line::styled(
-                format!(
-                    "    {} · {} → {}",
-                    app.words.origin(link.origin, &link.created_by),
-                    app.words.time(link.created_at),
-                    safe(&link.sent_to_masked)
-                ),
-                theme.dim(),
-            ),
-            Some(i),
-        ));
-        if link.mails.is_empty() {
-            out.push((
-                Line::styled(format!("    {}", t.t("mail.none")), theme.dim()),
-                Some(i),
-            ));
-        }
-        for mail in &link.mails {
-            out.push((mail_line(app, mail), Some(i)));
-        }
+        push_link(app, &mut out, i, link);
     }
     if !d.other_mails.is_empty() {
-        out.push((
-            Line::styled(t.t("links.notices").to_string(), theme.title(true)),
-            None,
-        ));
+        out.push((heading(app, "links.notices"), None));
         for mail in &d.other_mails {
             out.push((mail_line(app, mail), None));
         }
     }
-    out.push((
-        Line::styled(t.t("links.attempts").to_string(), theme.title(true)),
-        None,
-    ));
+    out.push((heading(app, "links.attempts"), None));
     if d.attempts.is_empty() {
-        out.push((
-            Line::styled(format!("  {}", t.t("links.no_attempts")), theme.dim()),
-            None,
-        ));
+        let none = format!("  {}", app.words.t("links.no_attempts"));
+        out.push((dim_line(app, &none), None));
     }
-    for a in &d.attempts {
-        let verdict = if a.accepted {
-            t.t("attempt.accepted")
-        } else {
-            t.t("attempt.refused")
-        };
-        let reasons: Vec<&str> = a
-            .card_codes
-            .iter()
-            .chain(&a.email_codes)
-            .filter(|c| c.as_str() != "exact" && c.as_str() != "not_used")
-            .map(|c| t.t(reason_short_key(c)))
-            .collect();
-        let style = if a.accepted {
-            theme.good()
-        } else {
-            theme.warn()
-        };
-        out.push((
-            Line::from(vec![
-                Span::raw(format!("  {} ", app.words.time(a.at))),
-                Span::styled(verdict.to_string(), style),
-                Span::raw(if reasons.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", reasons.join(", "))
-                }),
-            ]),
-            None,
-        ));
-    }
-    out.push((
-        Line::styled(t.t("links.notes").to_string(), theme.title(true)),
-        None,
-    ));
+    out.extend(d.attempts.iter().map(|a| (attempt_line(app, a), None)));
+    out.push((heading(app, "links.notes"), None));
     if d.notes.is_empty() {
-        out.push((
-            Line::styled(format!("  {}", t.t("links.no_notes")), theme.dim()),
-            None,
-        ));
+        let none = format!("  {}", app.words.t("links.no_notes"));
+        out.push((dim_line(app, &none), None));
     }
-    for n in &d.notes {
-        out.push((
-            Line::raw(format!(
-                "  {} {}: {}",
-                app.words.time(n.at),
-                safe(&n.author),
-                safe(&n.text)
-            )),
-            None,
-        ));
-    }
+    out.extend(d.notes.iter().map(|n| (note_line(app, n), None)));
     out
+}
+
+fn dim_line(app: &App, text: &str) -> Line<'static> {
+    Line::styled(text.to_string(), app.theme.dim())
+}
+
+fn heading(app: &App, key: &str) -> Line<'static> {
+    Line::styled(app.words.t(key).to_string(), app.theme.title(true))
+}
+
+/// One link: its purpose and live state, who made it and where it went,
+/// then each of its mails.
+fn push_link(app: &App, out: &mut Rows, i: usize, link: &LinkView) {
+    let t = &app.words;
+    let theme = &app.theme;
+    let focused = app.focus == Pane::LINKS;
+    let selected = i == app.account.selected_link;
+    let (state, live) = t.link_state(&link.state, link.expires_at, app.now_ms);
+    let marker = match (selected, focused) {
+        (true, true) => "▶ ",
+        (true, false) => "› ",
+        _ => "  ",
+    };
+    let state_style = if live { theme.good() } else { theme.dim() };
+    let mut first = Line::from(vec![
+        Span::raw(marker.to_string()),
+        Span::raw(format!("{} · ", t.purpose(link.purpose))),
+        Span::styled(state, state_style),
+    ]);
+    if selected && focused {
+        first = first.style(theme.selected());
+    }
+    out.push((first, Some(i)));
+    let made = format!(
+        "    {} · {} → {}",
+        t.origin(link.origin, &link.created_by),
+        t.time(link.created_at),
+        safe(&link.sent_to_masked)
+    );
+    out.push((dim_line(app, &made), Some(i)));
+    if link.mails.is_empty() {
+        let none = format!("    {}", t.t("mail.none"));
+        out.push((dim_line(app, &none), Some(i)));
+    }
+    for mail in &link.mails {
+        out.push((mail_line(app, mail), Some(i)));
+    }
+}
+
+/// One self-service attempt: when, accepted or refused, and why.
+fn attempt_line(app: &App, a: &AttemptView) -> Line<'static> {
+    let t = &app.words;
+    let (verdict, style) = if a.accepted {
+        (t.t("attempt.accepted"), app.theme.good())
+    } else {
+        (t.t("attempt.refused"), app.theme.warn())
+    };
+    let reasons: Vec<&str> = a
+        .card_codes
+        .iter()
+        .chain(&a.email_codes)
+        .filter(|c| c.as_str() != "exact" && c.as_str() != "not_used")
+        .map(|c| t.t(reason_short_key(c)))
+        .collect();
+    let why = if reasons.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", reasons.join(", "))
+    };
+    Line::from(vec![
+        Span::raw(format!("  {} ", t.time(a.at))),
+        Span::styled(verdict.to_string(), style),
+        Span::raw(why),
+    ])
+}
+
+fn note_line(app: &App, n: &NoteView) -> Line<'static> {
+    Line::raw(format!(
+        "  {} {}: {}",
+        app.words.time(n.at),
+        safe(&n.author),
+        safe(&n.text)
+    ))
 }
 
 fn mail_line(app: &App, mail: &MailView) -> Line<'static> {

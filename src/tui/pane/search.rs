@@ -111,9 +111,8 @@ pub fn offset(app: &App, inner: Rect) -> usize {
 }
 
 fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.words;
     let s = &app.search;
-    let mut title = t.t("pane.search").to_string();
+    let mut title = app.words.t("pane.search").to_string();
     if s.loading {
         title.push_str(" …");
     } else if !s.input.value().trim().is_empty() {
@@ -125,15 +124,8 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
     if body.height == 0 || body.width == 0 {
         return;
     }
-    draw_input(
-        app,
-        frame,
-        Rect::new(body.x, body.y, body.width, 1),
-        "› ",
-        &s.input,
-        focused,
-        false,
-    );
+    let query = Rect::new(body.x, body.y, body.width, 1);
+    draw_input(app, frame, query, "› ", &s.input, focused, false);
     let list = Rect::new(
         body.x,
         body.y + 1,
@@ -149,59 +141,22 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     if s.results.is_empty() {
         let hint = if s.input.value().trim().is_empty() {
-            t.t("search.hint")
+            app.words.t("search.hint")
         } else if s.loading {
             ""
         } else {
-            t.t("search.none")
+            app.words.t("search.none")
         };
         frame.render_widget(Paragraph::new(Line::styled(hint, app.theme.dim())), list);
         return;
     }
     let wide = list.width >= 56;
-    let offset = offset(app, body);
-    let rows = s.results.iter().enumerate().skip(offset).map(|(i, r)| {
-        let badges = r
-            .badges
-            .iter()
-            .map(|b| t.badge(*b).0)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let marker = if i == s.selected { "▶" } else { " " };
-        // Narrow: the card's last four and the organisation's first four letters.
-        let card = r.card_masked.as_deref().map(safe).unwrap_or_default();
-        let card = if wide || card.chars().count() <= 5 {
-            card
-        } else {
-            format!(
-                "…{}",
-                card.chars()
-                    .skip(card.chars().count() - 4)
-                    .collect::<String>()
-            )
-        };
-        let org = safe(&r.org);
-        let org = if wide {
-            org
-        } else {
-            org.chars().take(4).collect()
-        };
-        let mut cells = vec![
-            Cell::from(format!("{marker}{}", safe(&r.full_name))),
-            Cell::from(org),
-            Cell::from(card),
-        ];
-        if wide {
-            cells.push(Cell::from(safe(&r.email_masked)));
-        }
-        cells.push(Cell::from(Span::styled(badges, app.theme.warn())));
-        let row = Row::new(cells);
-        if i == s.selected {
-            row.style(app.theme.selected())
-        } else {
-            row
-        }
-    });
+    let rows = s
+        .results
+        .iter()
+        .enumerate()
+        .skip(offset(app, body))
+        .map(|(i, r)| result_row(app, r, i == s.selected, wide));
     let widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Fill(4),
@@ -219,4 +174,46 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
         ]
     };
     frame.render_widget(Table::new(rows, widths).column_spacing(1), list);
+}
+
+/// One found account: name, organisation, card, (address when wide) and
+/// badges. Narrow, the card shows its last four and the organisation its
+/// first four letters.
+fn result_row(app: &App, r: &AccountSummary, selected: bool, wide: bool) -> Row<'static> {
+    let badges = r
+        .badges
+        .iter()
+        .map(|b| app.words.badge(*b).0)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let marker = if selected { "▶" } else { " " };
+    let card = r.card_masked.as_deref().map(safe).unwrap_or_default();
+    let card_chars = card.chars().count();
+    let card = if wide || card_chars <= 5 {
+        card
+    } else {
+        let last_four: String = card.chars().skip(card_chars - 4).collect();
+        format!("…{last_four}")
+    };
+    let org = safe(&r.org);
+    let org = if wide {
+        org
+    } else {
+        org.chars().take(4).collect()
+    };
+    let mut cells = vec![
+        Cell::from(format!("{marker}{}", safe(&r.full_name))),
+        Cell::from(org),
+        Cell::from(card),
+    ];
+    if wide {
+        cells.push(Cell::from(safe(&r.email_masked)));
+    }
+    cells.push(Cell::from(Span::styled(badges, app.theme.warn())));
+    let row = Row::new(cells);
+    if selected {
+        row.style(app.theme.selected())
+    } else {
+        row
+    }
 }

@@ -178,55 +178,64 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
     if rest.height == 0 {
         return;
     }
-    let mut lines: Vec<Line> = Vec::new();
-    if let Some(e) = &v.error {
-        lines.push(Line::styled(safe(e), app.theme.bad()));
+    let lines = if let Some(e) = &v.error {
+        vec![Line::styled(safe(e), app.theme.bad())]
     } else if let Some(outcome) = &v.outcome {
-        let verdict = &outcome.verdict;
-        // Name the organisation only when it is not the open account's.
-        let org = match app.detail() {
-            Some(d) if d.account.org == outcome.org => String::new(),
-            _ => format!(
-                " ({})",
-                safe(
-                    app.org(&outcome.org)
-                        .map(|o| o.name.as_str())
-                        .unwrap_or(&outcome.org)
-                )
-            ),
-        };
-        let (text, style) = if verdict.accepted {
-            (t.t("verify.accept"), app.theme.good())
-        } else {
-            (t.t("verify.refuse"), app.theme.bad())
-        };
-        lines.push(Line::from(vec![Span::styled(text, style), Span::raw(org)]));
-        let mut field_lines = |label: &str, f: &FieldVerdict| {
-            for r in &f.reasons {
-                let text = app.words.reason(r, f.expected_masked.as_deref());
-                let style = if matches!(r, crate::domain::verdict::Reason::Exact) {
-                    app.theme.good()
-                } else {
-                    app.theme.warn()
-                };
-                lines.push(Line::from(vec![
-                    Span::raw(format!("{label}: ")),
-                    Span::styled(text, style),
-                ]));
-            }
-        };
-        if uses_card {
-            field_lines(t.t("field.card"), &verdict.card);
-        }
-        field_lines(t.t("field.email"), &verdict.email);
-        // A verdict on a copy the directory could not confirm says so.
-        if let Some(system) = app.org(&outcome.org).map(|o| o.system)
-            && let Some(age) = t.freshness(system, &outcome.freshness, app.now_ms)
-        {
-            lines.push(Line::styled(age, app.theme.warn()));
-        }
+        verdict_lines(app, outcome, uses_card)
     } else {
-        lines.push(Line::styled(t.t("verify.hint"), app.theme.dim()));
-    }
+        vec![Line::styled(t.t("verify.hint"), app.theme.dim())]
+    };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
+}
+
+/// What the form would say: accept or refuse (with the organisation when
+/// it is not the open account's), each field's reasons, and a warning when
+/// the verdict rests on a copy the directory could not confirm.
+fn verdict_lines(app: &App, outcome: &Verification, uses_card: bool) -> Vec<Line<'static>> {
+    let t = &app.words;
+    let verdict = &outcome.verdict;
+    let org = match app.detail() {
+        Some(d) if d.account.org == outcome.org => String::new(),
+        _ => {
+            let name = app.org(&outcome.org).map(|o| o.name.as_str());
+            format!(" ({})", safe(name.unwrap_or(&outcome.org)))
+        }
+    };
+    let (text, style) = if verdict.accepted {
+        (t.t("verify.accept"), app.theme.good())
+    } else {
+        (t.t("verify.refuse"), app.theme.bad())
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(text.to_string(), style),
+        Span::raw(org),
+    ])];
+    if uses_card {
+        lines.extend(reason_lines(app, t.t("field.card"), &verdict.card));
+    }
+    lines.extend(reason_lines(app, t.t("field.email"), &verdict.email));
+    if let Some(system) = app.org(&outcome.org).map(|o| o.system)
+        && let Some(age) = t.freshness(system, &outcome.freshness, app.now_ms)
+    {
+        lines.push(Line::styled(age, app.theme.warn()));
+    }
+    lines
+}
+
+fn reason_lines(app: &App, label: &str, f: &FieldVerdict) -> Vec<Line<'static>> {
+    f.reasons
+        .iter()
+        .map(|r| {
+            let text = app.words.reason(r, f.expected_masked.as_deref());
+            let style = if matches!(r, crate::domain::verdict::Reason::Exact) {
+                app.theme.good()
+            } else {
+                app.theme.warn()
+            };
+            Line::from(vec![
+                Span::raw(format!("{label}: ")),
+                Span::styled(text, style),
+            ])
+        })
+        .collect()
 }

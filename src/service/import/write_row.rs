@@ -1,0 +1,175 @@
+//! Writing one checked CSV row: find the account it updates, refuse cards
+//! and logins that belong to another account, then create or update the
+//! account, its cards and its earlier addresses.
+
+use super::{ImportError, Row};
+use crate::domain::normalize::{card_key, email_key};
+use crate::domain::verdict::CardStatus;
+use crate::service::{ServiceResult, Services};
+use crate::store::entities::account;
+use crate::store::{Tx, accounts};
+use std::collections::HashMap;
+
+impl Services {
+    /// Writes one checked row. `Ok(true)` created, `Ok(false)` updated,
+    /// `Err` a conflict with data already in the database.
+    pub(super) async fn import_row(
+        &self,
+        tx: &Tx,
+        org: &str,
+        row: &Row,
+        columns: &HashMap<String, usize>,
+    ) -> ServiceResult<Result<bool, ImportError>> {
+        let now = self.now();
+        let existing = existing_account(tx, org, row).await?;
+        if let Some((col, message)) = taken_elsewhere(tx, org, row, existing.as_ref()).await? {
+            return Ok(Err(ImportError {
+                line: row.line,
+                column: columns.get(col).map(|n| (*n, col.to_string())),
+                message,
+            }));
+        }
+        let created = existing.is_none();
+        let account = match existing {
+            None => insert_account(tx, org, row, now).await?,
+            Some(a) => update_account(tx, a, row, now).await?,
+        };
+        apply_cards(tx, &account, row, now).await?;
+        add_previous_emails(tx, &account, row).await?;
+        accounts::refresh_terms(tx, &account).await?;
+        Ok(Ok(created))
+    }
+}
+
+/// The account a row updates: same external id, else same card, else same
+/// login.
+async fn existing_account(tx: &Tx, org: &str, row: &Row) -> ServiceResult<Option<account::Model>> {
+    Ok(match (&row.external_id, &row.card, &row.login) {
+        (Some(x), _, _) => accounts::find_by_external_id(tx, org, x).await?,
+        (None, Some(c), _) => match accounts::find_card(tx, org, c).await? {
+            Some(card) => accounts::get(tx, card.account_id).await?,
+            None => None,
+        },
+        (None, None, Some(l)) => accounts::find_by_login(tx, org, l).await?,
+        _ => None,
+    })
+}
+
+/// A card or login in the row that already belongs to another account:
+/// the column it came from and what is wrong.
+async fn taken_elsewhere(
+    tx: &Tx,
+    org: &str,
+    row: &Row,
+    existing: Option<&account::Model>,
+) -> ServiceResult<Option<(&'static str, String)>> {
+    let is_other = |id: i64| existing.is_none_or(|a| a.id != id);
+    for number in row.card.iter().chain(row.old_cards.iter()) {
+        if let Some(card) = accounts::find_card(tx, org, number).await?
+            && is_other(card.account_id)
+        {
+            let col = if row.card.as_deref() == Some(number.as_str()) {
+                "card_number"
+            } else {
+                "old_cards"
+            };
+            let message = format!("card {number:?} belongs to account #{}", card.account_id);
+            return Ok(Some((col, message)));
+        }
+    }
+    if let Some(login) = &row.login
+        && let Some(other) = accounts::find_by_login(tx, org, login).await?
+        && is_other(other.id)
+    {
+        let message = format!("login {login:?} belongs to account #{}", other.id);
+        return Ok(Some(("login", message)));
+    }
+    Ok(None)
+}
+
+async fn insert_account(tx: &Tx, org: &str, row: &Row, now: i64) -> ServiceResult<account::Model> {
+    let new = accounts::NewAccount {
+        org: org.to_string(),
+        login: row.login.clone(),
+        external_id: row.external_id.clone(),
+        full_name: row.full_name.clone(),
+        email: row.email.clone(),
+        phone: row.phone.clone(),
+        credential_hash: None,
+        credential_set_at: row.credential_set_at,
+        legacy_credential: row.legacy,
+        must_set_credential: row.must_set,
+    };
+    Ok(accounts::insert(tx, new, now).await?)
+}
+
+/// Updates an account from its row, keeping a changed address as an
+/// earlier one.
+async fn update_account(
+    tx: &Tx,
+    a: account::Model,
+    row: &Row,
+    now: i64,
+) -> ServiceResult<account::Model> {
+    if a.email != row.email {
+        accounts::add_previous_email(tx, &a, &a.email, now, Some("import".into())).await?;
+    }
+    let fields = accounts::ImportedFields {
+        login: row.login.clone(),
+        full_name: row.full_name.clone(),
+        email: row.email.clone(),
+        phone: row.phone.clone(),
+        legacy_credential: row.legacy,
+        must_set_credential: row.must_set,
+    };
+    accounts::update_from_import(tx, a.id, fields, now).await?;
+    Ok(accounts::get(tx, a.id).await?.expect("exists"))
+}
+
+/// Earlier addresses listed in the row that the account does not know yet.
+async fn add_previous_emails(tx: &Tx, account: &account::Model, row: &Row) -> ServiceResult<()> {
+    let known: Vec<String> = accounts::email_history_of(tx, &[account.id])
+        .await?
+        .into_iter()
+        .map(|h| h.email_key)
+        .collect();
+    for e in &row.previous_emails {
+        let key = email_key(e);
+        if !known.contains(&key) && key != account.email_key {
+            // The old system does not say when an address stopped being used.
+            let at = accounts::UNKNOWN_TIME;
+            accounts::add_previous_email(tx, account, e, at, Some("import".into())).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The row's card becomes the active one (others replaced); its old cards
+/// are kept as replaced.
+async fn apply_cards(tx: &Tx, account: &account::Model, row: &Row, now: i64) -> ServiceResult<()> {
+    let cards = accounts::cards_of(tx, &[account.id]).await?;
+    if let Some(number) = &row.card {
+        let key = card_key(number);
+        for c in cards
+            .iter()
+            .filter(|c| c.status == CardStatus::Active && c.number_key != key)
+        {
+            accounts::set_card_status(tx, c.id, CardStatus::Replaced, now).await?;
+        }
+        match cards.iter().find(|c| c.number_key == key) {
+            Some(c) if c.status != CardStatus::Active => {
+                accounts::set_card_status(tx, c.id, CardStatus::Active, now).await?
+            }
+            Some(_) => {}
+            None => {
+                accounts::add_card(tx, account, number, CardStatus::Active, now).await?;
+            }
+        }
+    }
+    for number in &row.old_cards {
+        if !cards.iter().any(|c| c.number_key == card_key(number)) {
+            accounts::add_card(tx, account, number, CardStatus::Replaced, now).await?;
+        }
+    }
+    Ok(())
+}
