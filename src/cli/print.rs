@@ -5,7 +5,7 @@
 use super::Cli;
 use crate::domain::verdict::{FieldVerdict, MatchVerdict};
 use crate::service::{AccountDetail, AccountSummary, LinkView, MailView, Services};
-use crate::text::{Words, choose_language, reason_short_key, safe};
+use crate::text::{Words, choose_language, safe};
 
 /// The words for this command line: `--lang`, `[ui] language`, `LANG`.
 pub fn words(cli: &Cli, s: &Services) -> Words {
@@ -74,6 +74,49 @@ pub fn detail(w: &Words, d: &AccountDetail, now: i64) {
     if let Some(l) = &a.login {
         row("cli.login", &safe(l));
     }
+    let flags = status_flags(w, d, now);
+    if !flags.is_empty() {
+        row("cli.status", &flags.join("; "));
+    }
+    for c in &d.cards {
+        row(
+            "field.card",
+            &format!("{} {}", safe(&c.number_masked), w.card_status(c.status)),
+        );
+    }
+    for e in &d.previous_emails {
+        let when = e
+            .until
+            .map(|t| w.f("cli.until", &[("at", &w.time(t))]))
+            .unwrap_or_default();
+        row(
+            "cli.earlier",
+            format!("{} {when}", safe(&e.email_masked)).trim_end(),
+        );
+    }
+    if !d.links.is_empty() {
+        println!("{}:", w.t("pane.links"));
+        links(w, &d.links, now);
+    }
+    if !d.attempts.is_empty() {
+        println!("{}:", w.t("links.attempts"));
+        for t in &d.attempts {
+            let (verdict, reasons) = w.attempt(t.accepted, &t.card_codes, &t.email_codes);
+            println!("  {} {verdict} {reasons}", w.time(t.at));
+        }
+    }
+    if !d.notes.is_empty() {
+        println!("{}:", w.t("links.notes"));
+        for n in &d.notes {
+            println!("  {} {}: {}", w.time(n.at), safe(&n.author), safe(&n.text));
+        }
+    }
+}
+
+/// Where the credential lives, locks, a stale copy and what the patron
+/// still has to do, for the detail's status row.
+fn status_flags(w: &Words, d: &AccountDetail, now: i64) -> Vec<String> {
+    let a = &d.account;
     let mut flags = Vec::new();
     let kind = a.credential_kind;
     match &d.directory {
@@ -110,57 +153,7 @@ pub fn detail(w: &Words, d: &AccountDetail, now: i64) {
             &[("at", &w.time(t)), ("n", &a.failed_attempts.to_string())],
         ));
     }
-    if !flags.is_empty() {
-        row("cli.status", &flags.join("; "));
-    }
-    for c in &d.cards {
-        row(
-            "field.card",
-            &format!("{} {}", safe(&c.number_masked), w.card_status(c.status)),
-        );
-    }
-    for e in &d.previous_emails {
-        let when = e
-            .until
-            .map(|t| w.f("cli.until", &[("at", &w.time(t))]))
-            .unwrap_or_default();
-        row(
-            "cli.earlier",
-            format!("{} {when}", safe(&e.email_masked)).trim_end(),
-        );
-    }
-    if !d.links.is_empty() {
-        println!("{}:", w.t("pane.links"));
-        links(w, &d.links, now);
-    }
-    if !d.attempts.is_empty() {
-        println!("{}:", w.t("links.attempts"));
-        for t in &d.attempts {
-            let codes: Vec<&str> = t
-                .card_codes
-                .iter()
-                .chain(&t.email_codes)
-                .filter(|c| *c != "exact" && *c != "not_used")
-                .map(|c| w.t(reason_short_key(c)))
-                .collect();
-            println!(
-                "  {} {} {}",
-                w.time(t.at),
-                w.t(if t.accepted {
-                    "attempt.accepted"
-                } else {
-                    "attempt.refused"
-                }),
-                codes.join(", ")
-            );
-        }
-    }
-    if !d.notes.is_empty() {
-        println!("{}:", w.t("links.notes"));
-        for n in &d.notes {
-            println!("  {} {}: {}", w.time(n.at), safe(&n.author), safe(&n.text));
-        }
-    }
+    flags
 }
 
 pub fn links(w: &Words, links: &[LinkView], now: i64) {

@@ -56,6 +56,19 @@ fn bad_values_name_the_key_and_line() {
 }
 
 #[test]
+fn range_errors_name_the_line_in_their_own_table() {
+    let second = ORG
+        .replace("\"a\"", "\"b\"")
+        .replace("digits = 4", "digits = 40");
+    let e = error_of(&format!("{ORG}{second}"));
+    assert!(e.contains("org[1].credential.digits (line 9)"), "{e}");
+    let ldap = "[org.directory]\nkind = \"ldap\"\nurl = \"ldap://127.0.0.1\"\n\
+        bind_dn = \"cn=a\"\nbind_password_file = \"p\"\nbase_dn = \"dc=a\"\ntimeout_seconds = 5\n";
+    let e = error_of(&format!("{ORG}{ldap}[mail]\ntimeout_seconds = 0\n"));
+    assert!(e.contains("mail.timeout_seconds (line 14)"), "{e}");
+}
+
+#[test]
 fn cross_checks() {
     assert!(error_of("").contains("no organisation"));
     let e = error_of(&format!("{ORG}{ORG}"));

@@ -3,8 +3,11 @@
 //! line; `avain config check` prints the effective result.
 
 mod directory;
+mod locate;
 mod paths;
 mod values;
+
+pub use locate::{at_line, key_line};
 
 pub use crate::domain::Language;
 pub use crate::domain::mask::redact_url_password;
@@ -221,6 +224,58 @@ impl OrgConfig {
     pub fn uses_cards(&self) -> bool {
         matches!(self.credential, CredentialPolicy::Pin { .. })
     }
+
+    /// Checks the ranges of one organisation; `key` names a key below the
+    /// organisation's table, with its line.
+    fn validate(&self, key: impl Fn(&[&str]) -> String) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err(format!("{}: the display name is empty", key(&["name"])));
+        }
+        match self.credential {
+            CredentialPolicy::Pin { digits } if !(4..=12).contains(&digits) => {
+                return Err(format!(
+                    "{}: {digits} is out of range; a PIN has 4 to 12 digits",
+                    key(&["credential", "digits"])
+                ));
+            }
+            CredentialPolicy::Password { min_length } if !(8..=128).contains(&min_length) => {
+                return Err(format!(
+                    "{}: {min_length} is out of range; use 8 to 128",
+                    key(&["credential", "min_length"])
+                ));
+            }
+            _ => {}
+        }
+        if let Some(t) = self.directory.timing() {
+            if !(1..=120).contains(&t.timeout_seconds) {
+                let key = key(&["directory", "timeout_seconds"]);
+                return Err(format!("{key}: use 1 to 120"));
+            }
+            if !(50..=10_000).contains(&t.refresh_timeout_ms) {
+                let key = key(&["directory", "refresh_timeout_ms"]);
+                return Err(format!("{key}: use 50 to 10000"));
+            }
+        }
+        if !(1..=100).contains(&self.links_per_hour) {
+            return Err(format!(
+                "{}: {} is out of range; use 1 to 100",
+                key(&["links_per_hour"]),
+                self.links_per_hour
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `org[i].a.b (line N)` for a key of the i-th organisation.
+fn org_key(text: &str, i: usize, path: &[&str]) -> String {
+    let index = i.to_string();
+    let full: Vec<&str> = ["org", index.as_str()]
+        .iter()
+        .chain(path)
+        .copied()
+        .collect();
+    at_line(text, &format!("org[{i}].{}", path.join(".")), &full)
 }
 
 /// A configuration problem, with the file it came from.
@@ -252,88 +307,34 @@ impl Config {
 
     /// Checks what a single value cannot: ranges and cross-references.
     fn validate(&self, text: &str) -> Result<(), String> {
-        let line_of = |needle: &str| {
-            text.lines()
-                .position(|l| l.contains(needle))
-                .map(|n| format!(" (line {})", n + 1))
-                .unwrap_or_default()
-        };
         if self.orgs.is_empty() {
             return Err("no organisation: add at least one [[org]] table".into());
         }
         for (i, org) in self.orgs.iter().enumerate() {
-            let key = |k: &str| format!("org[{i}].{k}");
             if self.orgs[..i].iter().any(|o| o.slug == org.slug) {
                 return Err(format!(
-                    "{}{}: slug {:?} is used by another organisation",
-                    key("slug"),
-                    line_of(&format!("\"{}\"", org.slug)),
+                    "{}: slug {:?} is used by another organisation",
+                    org_key(text, i, &["slug"]),
                     org.slug.as_str()
                 ));
             }
-            if org.name.trim().is_empty() {
-                return Err(format!("{}: the display name is empty", key("name")));
-            }
-            match org.credential {
-                CredentialPolicy::Pin { digits } if !(4..=12).contains(&digits) => {
-                    return Err(format!(
-                        "{}{}: {digits} is out of range; a PIN has 4 to 12 digits",
-                        key("credential.digits"),
-                        line_of("digits")
-                    ));
-                }
-                CredentialPolicy::Password { min_length } if !(8..=128).contains(&min_length) => {
-                    return Err(format!(
-                        "{}{}: {min_length} is out of range; use 8 to 128",
-                        key("credential.min_length"),
-                        line_of("min_length")
-                    ));
-                }
-                _ => {}
-            }
-            if let Some(t) = org.directory.timing() {
-                if !(1..=120).contains(&t.timeout_seconds) {
-                    return Err(format!(
-                        "{}{}: use 1 to 120",
-                        key("directory.timeout_seconds"),
-                        line_of("timeout_seconds")
-                    ));
-                }
-                if !(50..=10_000).contains(&t.refresh_timeout_ms) {
-                    return Err(format!(
-                        "{}{}: use 50 to 10000",
-                        key("directory.refresh_timeout_ms"),
-                        line_of("refresh_timeout_ms")
-                    ));
-                }
-            }
-            if !(1..=100).contains(&org.links_per_hour) {
-                return Err(format!(
-                    "{}{}: {} is out of range; use 1 to 100",
-                    key("links_per_hour"),
-                    line_of("links_per_hour"),
-                    org.links_per_hour
-                ));
-            }
+            org.validate(|path| org_key(text, i, path))?;
         }
+        let key = |path: &[&str]| at_line(text, &path.join("."), path);
         if !(1..=1000).contains(&self.security.max_failed_attempts) {
-            return Err(format!(
-                "security.max_failed_attempts{}: use 1 to 1000",
-                line_of("max_failed_attempts")
-            ));
+            let key = key(&["security", "max_failed_attempts"]);
+            return Err(format!("{key}: use 1 to 1000"));
         }
         if jiff::tz::TimeZone::get(&self.mail.time_zone).is_err() {
             return Err(format!(
-                "mail.time_zone{}: {:?} is not a time zone (e.g. \"Europe/Helsinki\")",
-                line_of("time_zone"),
+                "{}: {:?} is not a time zone (e.g. \"Europe/Helsinki\")",
+                key(&["mail", "time_zone"]),
                 self.mail.time_zone
             ));
         }
         if !(1..=300).contains(&self.mail.timeout_seconds) {
-            return Err(format!(
-                "mail.timeout_seconds{}: use 1 to 300",
-                line_of("timeout_seconds")
-            ));
+            let key = key(&["mail", "timeout_seconds"]);
+            return Err(format!("{key}: use 1 to 300"));
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.url.is_none() {
             return Err("mail.url: transport = \"smtp\" needs an SMTP URL".into());

@@ -7,7 +7,8 @@ use super::mail_queue::MailTemplate;
 use super::{Actor, ServiceError, ServiceResult, Services, Staff};
 use crate::domain::link::RevokeReason;
 use crate::domain::normalize::{email_key, is_plausible_email};
-use crate::store::{accounts, mirror, notes, tokens};
+use crate::store::entities::account;
+use crate::store::{Tx, accounts, mirror, notes, tokens};
 use serde::Serialize;
 use serde_json::json;
 
@@ -56,18 +57,7 @@ impl Services {
         checked: IdentityCheck,
         note: Option<&str>,
     ) -> ServiceResult<()> {
-        let new_email = new_email.trim();
-        if !is_plausible_email(new_email) {
-            return Err(ServiceError::BadInput(format!(
-                "{new_email:?} is not an email address"
-            )));
-        }
-        let note = note.map(str::trim).filter(|n| !n.is_empty());
-        if checked == IdentityCheck::Other && note.is_none() {
-            return Err(ServiceError::BadInput(
-                "identity checked by \"other\" needs a note saying how".into(),
-            ));
-        }
+        let (new_email, note) = checked_email_change(new_email, checked, note)?;
         let account = {
             let tx = self.store.begin_read().await?;
             let a = load_visible(&tx, staff, account_id).await?;
@@ -93,18 +83,8 @@ impl Services {
         let org = self.org(&account.org)?;
         let others = accounts::with_email_key(&tx, &account.org, &email_key(new_email)).await?;
         let shared_with = others.iter().filter(|a| a.id != account_id).count();
-        accounts::add_previous_email(
-            &tx,
-            &account,
-            &account.email,
-            now,
-            Some(staff.login.clone()),
-        )
-        .await?;
-        accounts::set_email(&tx, account_id, new_email, now).await?;
-        let dead = tokens::live_not_sent_to(&tx, account_id, new_email, now).await?;
-        tokens::revoke_ids(&tx, &dead, RevokeReason::EmailChanged, now).await?;
-        self.retire_link_mails(&tx, &dead, "the email on file changed")
+        let dead = self
+            .replace_email(&tx, staff, &account, new_email, now)
             .await?;
         let updated = accounts::get(&tx, account_id).await?.expect("just updated");
         accounts::refresh_terms(&tx, &updated).await?;
@@ -139,6 +119,26 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Keeps the old address as an earlier one, sets the new one, and
+    /// revokes live links mailed elsewhere. Returns the revoked links.
+    async fn replace_email(
+        &self,
+        tx: &Tx,
+        staff: &Staff,
+        account: &account::Model,
+        new_email: &str,
+        now: i64,
+    ) -> ServiceResult<Vec<i64>> {
+        let changed_by = Some(staff.login.clone());
+        accounts::add_previous_email(tx, account, &account.email, now, changed_by).await?;
+        accounts::set_email(tx, account.id, new_email, now).await?;
+        let dead = tokens::live_not_sent_to(tx, account.id, new_email, now).await?;
+        tokens::revoke_ids(tx, &dead, RevokeReason::EmailChanged, now).await?;
+        self.retire_link_mails(tx, &dead, "the email on file changed")
+            .await?;
+        Ok(dead)
     }
 
     /// Clears the lock and the failure count.
@@ -218,4 +218,27 @@ impl Services {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The new address and note of an email change, trimmed, once they pass:
+/// the address must look like one, and an identity checked by "other"
+/// needs a note saying how.
+fn checked_email_change<'a>(
+    new_email: &'a str,
+    checked: IdentityCheck,
+    note: Option<&'a str>,
+) -> ServiceResult<(&'a str, Option<&'a str>)> {
+    let new_email = new_email.trim();
+    if !is_plausible_email(new_email) {
+        return Err(ServiceError::BadInput(format!(
+            "{new_email:?} is not an email address"
+        )));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if checked == IdentityCheck::Other && note.is_none() {
+        return Err(ServiceError::BadInput(
+            "identity checked by \"other\" needs a note saying how".into(),
+        ));
+    }
+    Ok((new_email, note))
 }

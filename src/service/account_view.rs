@@ -9,7 +9,7 @@ use crate::domain::mask::{mask_card, mask_email, mask_phone};
 use crate::domain::policy::CredentialKind;
 use crate::domain::verdict::CardStatus;
 use crate::domain::{AccountStatus, DirectoryKind, OutboxStatus, SelfServiceOutcome};
-use crate::store::entities::{account, outbox, reset_token};
+use crate::store::entities::{account, attempt, card, email_history, note, outbox, reset_token};
 use crate::store::{Tx, accounts, attempts, notes, outbox_rows, staff_rows, tokens};
 use serde::Serialize;
 use serde_json::json;
@@ -363,48 +363,16 @@ impl Services {
         Ok(AccountDetail {
             directory,
             account: account_view(&a, org),
-            cards: cards
-                .iter()
-                .map(|c| CardView {
-                    id: c.id,
-                    number_masked: mask_card(&c.number),
-                    status: c.status,
-                    changed_at: c.changed_at,
-                })
-                .collect(),
-            previous_emails: history
-                .iter()
-                .map(|h| PreviousEmailView {
-                    email_masked: mask_email(&h.email),
-                    until: (h.until_at > accounts::UNKNOWN_TIME).then_some(h.until_at),
-                    changed_by: h.changed_by.clone(),
-                })
-                .collect(),
+            cards: cards.iter().map(card_view).collect(),
+            previous_emails: history.iter().map(previous_email_view).collect(),
             links: link_views,
             other_mails: mails
                 .iter()
                 .filter(|m| m.token_id.is_none())
                 .map(mail_view)
                 .collect(),
-            attempts: tries
-                .iter()
-                .map(|t| AttemptView {
-                    at: t.created_at,
-                    accepted: t.accepted,
-                    outcome: t.outcome,
-                    card_codes: verdict_codes(&t.verdict, "card"),
-                    email_codes: verdict_codes(&t.verdict, "email"),
-                    client: t.client.clone(),
-                })
-                .collect(),
-            notes: account_notes
-                .iter()
-                .map(|n| NoteView {
-                    at: n.created_at,
-                    author: n.author.clone(),
-                    text: n.text.clone(),
-                })
-                .collect(),
+            attempts: tries.iter().map(attempt_view).collect(),
+            notes: account_notes.iter().map(note_view).collect(),
         })
     }
 
@@ -438,5 +406,41 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(value)
+    }
+}
+
+fn card_view(c: &card::Model) -> CardView {
+    CardView {
+        id: c.id,
+        number_masked: mask_card(&c.number),
+        status: c.status,
+        changed_at: c.changed_at,
+    }
+}
+
+fn previous_email_view(h: &email_history::Model) -> PreviousEmailView {
+    PreviousEmailView {
+        email_masked: mask_email(&h.email),
+        until: (h.until_at > accounts::UNKNOWN_TIME).then_some(h.until_at),
+        changed_by: h.changed_by.clone(),
+    }
+}
+
+fn attempt_view(t: &attempt::Model) -> AttemptView {
+    AttemptView {
+        at: t.created_at,
+        accepted: t.accepted,
+        outcome: t.outcome,
+        card_codes: verdict_codes(&t.verdict, "card"),
+        email_codes: verdict_codes(&t.verdict, "email"),
+        client: t.client.clone(),
+    }
+}
+
+fn note_view(n: &note::Model) -> NoteView {
+    NoteView {
+        at: n.created_at,
+        author: n.author.clone(),
+        text: n.text.clone(),
     }
 }

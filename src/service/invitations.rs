@@ -4,10 +4,11 @@
 
 use super::mail_queue::LinkMail;
 use super::{ServiceResult, Services, Staff};
+use crate::config::OrgConfig;
 use crate::domain::link::{LinkOrigin, LinkPurpose};
 use crate::domain::token;
 use crate::domain::{MailTemplate, OutboxStatus};
-use crate::store::{accounts, outbox_rows, tokens};
+use crate::store::{Tx, accounts, outbox_rows, tokens};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -83,46 +84,7 @@ impl Services {
                 progress(((n + 1) * BATCH).min(awaiting.len()) as u64, total);
                 continue;
             }
-            // Bulk path: the same rows issue_link writes, a batch per statement.
-            let expires_at = now + org.token_lifetime.first_login.millis();
-            let issued: Vec<token::IssuedToken> = todo.iter().map(|_| token::issue()).collect();
-            let new_tokens: Vec<tokens::NewToken> = todo
-                .iter()
-                .zip(&issued)
-                .map(|((id, email, _), t)| tokens::NewToken {
-                    account_id: *id,
-                    org: org.slug.as_str(),
-                    purpose: LinkPurpose::FirstLogin,
-                    origin: LinkOrigin::Bulk,
-                    token_hash: &t.hash,
-                    sent_to: email,
-                    expires_at,
-                    created_by_staff: Some(staff.id),
-                })
-                .collect();
-            let ids_by_hash: HashMap<String, i64> = tokens::insert_many(&tx, &new_tokens, now)
-                .await?
-                .into_iter()
-                .map(|(id, h)| (h, id))
-                .collect();
-            let mails = todo
-                .iter()
-                .zip(&issued)
-                .map(|((id, email, name), t)| {
-                    self.link_mail(LinkMail {
-                        account_id: *id,
-                        email,
-                        full_name: name,
-                        org,
-                        token_id: ids_by_hash[&t.hash],
-                        token_hash: &t.hash,
-                        token_text: &t.text,
-                        purpose: LinkPurpose::FirstLogin,
-                        expires_at,
-                    })
-                })
-                .collect();
-            outbox_rows::insert_many(&tx, mails, now).await?;
+            self.queue_invitations(&tx, staff, org, &todo, now).await?;
             self.audit_staff(
                 &tx,
                 staff,
@@ -136,6 +98,58 @@ impl Services {
             progress(((n + 1) * BATCH).min(awaiting.len()) as u64, total);
         }
         Ok(report)
+    }
+
+    /// Writes a batch's links and their mails: the same rows `issue_link`
+    /// writes, one statement each for the whole batch.
+    async fn queue_invitations(
+        &self,
+        tx: &Tx,
+        staff: &Staff,
+        org: &OrgConfig,
+        todo: &[&(i64, String, String)],
+        now: i64,
+    ) -> ServiceResult<()> {
+        let expires_at = now + org.token_lifetime.first_login.millis();
+        let issued: Vec<token::IssuedToken> = todo.iter().map(|_| token::issue()).collect();
+        let new_tokens: Vec<tokens::NewToken> = todo
+            .iter()
+            .zip(&issued)
+            .map(|((id, email, _), t)| tokens::NewToken {
+                account_id: *id,
+                org: org.slug.as_str(),
+                purpose: LinkPurpose::FirstLogin,
+                origin: LinkOrigin::Bulk,
+                token_hash: &t.hash,
+                sent_to: email,
+                expires_at,
+                created_by_staff: Some(staff.id),
+            })
+            .collect();
+        let ids_by_hash: HashMap<String, i64> = tokens::insert_many(tx, &new_tokens, now)
+            .await?
+            .into_iter()
+            .map(|(id, h)| (h, id))
+            .collect();
+        let mails = todo
+            .iter()
+            .zip(&issued)
+            .map(|((id, email, name), t)| {
+                self.link_mail(LinkMail {
+                    account_id: *id,
+                    email,
+                    full_name: name,
+                    org,
+                    token_id: ids_by_hash[&t.hash],
+                    token_hash: &t.hash,
+                    token_text: &t.text,
+                    purpose: LinkPurpose::FirstLogin,
+                    expires_at,
+                })
+            })
+            .collect();
+        outbox_rows::insert_many(tx, mails, now).await?;
+        Ok(())
     }
 
     /// How the invitations of an organisation are doing.

@@ -6,7 +6,8 @@ use super::{ServiceResult, Services, Staff};
 use crate::domain::mask::{mask_card, mask_email};
 use crate::domain::search_terms::query_words;
 use crate::domain::verdict::CardStatus;
-use crate::store::{accounts, search, tokens};
+use crate::store::entities::account;
+use crate::store::{Tx, accounts, search, tokens};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -52,40 +53,9 @@ impl Services {
         if words.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        // The longest word is usually the most selective: scan with it.
-        let driver = words
-            .iter()
-            .max_by_key(|w| w.len())
-            .expect("non-empty")
-            .clone();
         let now = self.now();
         let tx = self.store.begin_read().await?;
-        let scan = if words.len() == 1 {
-            limit as u64 * SCAN_PER_RESULT
-        } else {
-            SCAN_LIMIT
-        };
-        let hits = search::prefix(&tx, &staff.orgs, &driver, scan).await?;
-        let mut order: Vec<(i64, String)> = Vec::new();
-        let mut seen = HashSet::new();
-        for hit in hits {
-            if seen.insert(hit.account_id) {
-                order.push((hit.account_id, hit.kind));
-            }
-        }
-        if words.len() > 1 {
-            let ids: Vec<i64> = order.iter().map(|(id, _)| *id).collect();
-            let mut terms: HashMap<i64, Vec<String>> = HashMap::new();
-            for (id, term) in search::terms_of(&tx, &ids).await? {
-                terms.entry(id).or_default().push(term);
-            }
-            order.retain(|(id, _)| {
-                let own = terms.get(id).map(Vec::as_slice).unwrap_or(&[]);
-                words
-                    .iter()
-                    .all(|w| own.iter().any(|t| t.starts_with(w.as_str())))
-            });
-        }
+        let mut order = matching_accounts(&tx, staff, &words, limit).await?;
         order.truncate(limit);
         let ids: Vec<i64> = order.iter().map(|(id, _)| *id).collect();
         let found = accounts::get_many(&tx, &ids).await?;
@@ -99,22 +69,7 @@ impl Services {
             .into_iter()
             .filter_map(|(id, matched)| {
                 let a = found.iter().find(|a| a.id == id)?;
-                let mut badges = Vec::new();
-                if a.status == crate::domain::AccountStatus::Removed {
-                    badges.push(Badge::Removed);
-                }
-                if a.locked_at.is_some() || a.directory_locked {
-                    badges.push(Badge::Locked);
-                }
-                if a.legacy_credential {
-                    badges.push(Badge::LegacyPin);
-                }
-                if a.must_set_credential {
-                    badges.push(Badge::AwaitingFirstLogin);
-                }
-                if with_link.contains(&id) {
-                    badges.push(Badge::ActiveLink);
-                }
+                let badges = badges_of(a, with_link.contains(&id));
                 Some(AccountSummary {
                     id,
                     org: a.org.clone(),
@@ -130,4 +85,65 @@ impl Services {
             })
             .collect())
     }
+}
+
+/// Accounts whose search terms start with every word, in the order the
+/// scan met them, each with the kind of term that matched. The longest
+/// word is usually the most selective, so the scan uses it and the other
+/// words filter what it found.
+async fn matching_accounts(
+    tx: &Tx,
+    staff: &Staff,
+    words: &[String],
+    limit: usize,
+) -> ServiceResult<Vec<(i64, String)>> {
+    let driver = words.iter().max_by_key(|w| w.len()).expect("non-empty");
+    let scan = if words.len() == 1 {
+        limit as u64 * SCAN_PER_RESULT
+    } else {
+        SCAN_LIMIT
+    };
+    let hits = search::prefix(tx, &staff.orgs, driver, scan).await?;
+    let mut order: Vec<(i64, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for hit in hits {
+        if seen.insert(hit.account_id) {
+            order.push((hit.account_id, hit.kind));
+        }
+    }
+    if words.len() > 1 {
+        let ids: Vec<i64> = order.iter().map(|(id, _)| *id).collect();
+        let mut terms: HashMap<i64, Vec<String>> = HashMap::new();
+        for (id, term) in search::terms_of(tx, &ids).await? {
+            terms.entry(id).or_default().push(term);
+        }
+        order.retain(|(id, _)| {
+            let own = terms.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            words
+                .iter()
+                .all(|w| own.iter().any(|t| t.starts_with(w.as_str())))
+        });
+    }
+    Ok(order)
+}
+
+/// What a result row warns about, most serious first.
+fn badges_of(a: &account::Model, has_live_link: bool) -> Vec<Badge> {
+    let mut badges = Vec::new();
+    if a.status == crate::domain::AccountStatus::Removed {
+        badges.push(Badge::Removed);
+    }
+    if a.locked_at.is_some() || a.directory_locked {
+        badges.push(Badge::Locked);
+    }
+    if a.legacy_credential {
+        badges.push(Badge::LegacyPin);
+    }
+    if a.must_set_credential {
+        badges.push(Badge::AwaitingFirstLogin);
+    }
+    if has_live_link {
+        badges.push(Badge::ActiveLink);
+    }
+    badges
 }

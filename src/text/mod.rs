@@ -7,7 +7,6 @@ mod reasons;
 mod texts;
 mod time;
 
-pub use reasons::reason_short_key;
 pub use texts::{Texts, choose_language, flatten, source};
 pub use time::Zone;
 

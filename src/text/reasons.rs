@@ -9,7 +9,7 @@ use crate::domain::verdict::{CardStatus, Reason};
 use crate::domain::{Badge, DirectoryKind, DirectoryRefusal};
 
 /// The key of a short label for a reason code (attempt lists).
-pub fn reason_short_key(code: &str) -> &'static str {
+fn reason_short_key(code: &str) -> &'static str {
     match code {
         "exact" => "reason_short.exact",
         "case_differs" => "reason_short.case_differs",
@@ -28,6 +28,24 @@ pub fn reason_short_key(code: &str) -> &'static str {
 }
 
 impl Words {
+    /// A self-service attempt in short words: accepted or refused, and the
+    /// reasons (an exact match and a field the form does not use are not
+    /// reasons).
+    pub fn attempt(&self, accepted: bool, card: &[String], email: &[String]) -> (&str, String) {
+        let verdict = self.t(if accepted {
+            "attempt.accepted"
+        } else {
+            "attempt.refused"
+        });
+        let reasons: Vec<&str> = card
+            .iter()
+            .chain(email)
+            .filter(|c| c.as_str() != "exact" && c.as_str() != "not_used")
+            .map(|c| self.t(reason_short_key(c)))
+            .collect();
+        (verdict, reasons.join(", "))
+    }
+
     pub fn purpose(&self, p: LinkPurpose) -> &str {
         self.t(match p {
             LinkPurpose::Reset => "purpose.reset",

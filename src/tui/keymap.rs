@@ -337,14 +337,8 @@ impl Default for Keymap {
 pub fn locate_error(error: &str, config_text: &str) -> String {
     let (key, rest) = error.split_once(':').unwrap_or((error, ""));
     let name = key.trim_start_matches("keys.");
-    let line = config_text
-        .lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.strip_prefix(name)
-                .is_some_and(|r| r.trim_start().starts_with('='))
-        })
-        .map(|n| format!(" (line {})", n + 1))
+    let line = crate::config::key_line(config_text, &["keys", name])
+        .map(|n| format!(" (line {n})"))
         .unwrap_or_default();
     format!("{key}{line}:{rest}")
 }

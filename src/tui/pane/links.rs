@@ -4,7 +4,7 @@
 use super::{Pane, PaneSpec, Place, bump};
 use crate::domain::OutboxStatus;
 use crate::service::{AttemptView, LinkView, MailView, NoteView};
-use crate::text::{reason_short_key, safe};
+use crate::text::safe;
 use crate::tui::app::App;
 use crate::tui::view::layout::inner;
 use crate::tui::view::pane_block;
@@ -125,22 +125,16 @@ fn push_link(app: &App, out: &mut Rows, i: usize, link: &LinkView) {
 /// One self-service attempt: when, accepted or refused, and why.
 fn attempt_line(app: &App, a: &AttemptView) -> Line<'static> {
     let t = &app.words;
-    let (verdict, style) = if a.accepted {
-        (t.t("attempt.accepted"), app.theme.good())
+    let (verdict, reasons) = t.attempt(a.accepted, &a.card_codes, &a.email_codes);
+    let style = if a.accepted {
+        app.theme.good()
     } else {
-        (t.t("attempt.refused"), app.theme.warn())
+        app.theme.warn()
     };
-    let reasons: Vec<&str> = a
-        .card_codes
-        .iter()
-        .chain(&a.email_codes)
-        .filter(|c| c.as_str() != "exact" && c.as_str() != "not_used")
-        .map(|c| t.t(reason_short_key(c)))
-        .collect();
     let why = if reasons.is_empty() {
         String::new()
     } else {
-        format!(": {}", reasons.join(", "))
+        format!(": {reasons}")
     };
     Line::from(vec![
         Span::raw(format!("  {} ", t.time(a.at))),
