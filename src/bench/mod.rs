@@ -92,33 +92,10 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let (services, staff, kinds) = prepare(&dir, size).await?;
         let mut worst = Duration::ZERO;
         for kind in &kinds {
-            let mut rng = SmallRng::seed_from_u64(size);
-            // Warm the page cache and statement cache first.
-            for q in kind.queries.iter().take(50) {
-                services.search(&staff, q, LIMIT).await?;
-            }
-            let mut samples = Vec::with_capacity(args.samples);
-            for _ in 0..args.samples {
-                let q = &kind.queries[rng.random_range(0..kind.queries.len())];
-                let start = Instant::now();
-                let found = services.search(&staff, q, LIMIT).await?;
-                samples.push(start.elapsed());
-                std::hint::black_box(found);
-            }
-            let s = stats(samples);
+            let s = time_searches(&services, &staff, kind, size, args.samples).await?;
             worst = worst.max(s.p99);
             let like = if kind.selective || size <= 100_000 {
-                let mut like = Vec::new();
-                for q in kind.queries.iter().take(LIKE_SAMPLES) {
-                    let tx = services.store.begin_read().await?;
-                    let start = Instant::now();
-                    std::hint::black_box(
-                        crate::store::search::like_scan(&tx, q, LIMIT as u64).await?,
-                    );
-                    like.push(start.elapsed());
-                    tx.commit().await?;
-                }
-                Some(stats(like).p50)
+                Some(time_like_scan(&services, kind).await?)
             } else {
                 None
             };
@@ -160,6 +137,43 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         std::fs::write(path, &report).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Searches for random queries of one kind, after warming the page and
+/// statement caches.
+async fn time_searches(
+    services: &Services,
+    staff: &Staff,
+    kind: &Kind,
+    seed: u64,
+    samples: usize,
+) -> anyhow::Result<Stats> {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    for q in kind.queries.iter().take(50) {
+        services.search(staff, q, LIMIT).await?;
+    }
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let q = &kind.queries[rng.random_range(0..kind.queries.len())];
+        let start = Instant::now();
+        let found = services.search(staff, q, LIMIT).await?;
+        times.push(start.elapsed());
+        std::hint::black_box(found);
+    }
+    Ok(stats(times))
+}
+
+/// The baseline: the same queries as a `LIKE` scan; median time.
+async fn time_like_scan(services: &Services, kind: &Kind) -> anyhow::Result<Duration> {
+    let mut like = Vec::new();
+    for q in kind.queries.iter().take(LIKE_SAMPLES) {
+        let tx = services.store.begin_read().await?;
+        let start = Instant::now();
+        std::hint::black_box(crate::store::search::like_scan(&tx, q, LIMIT as u64).await?);
+        like.push(start.elapsed());
+        tx.commit().await?;
+    }
+    Ok(stats(like).p50)
 }
 
 pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

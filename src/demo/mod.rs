@@ -122,10 +122,6 @@ async fn seed(s: &Services, staff: &Staff, generated: u64) -> CliResult {
             .map_err(err)?;
         tx.commit().await.map_err(err)?;
     }
-    let by_external = |x: &'static str| async move {
-        let id = s.resolve_account(staff, x).await?.id;
-        Ok::<i64, CliError>(id)
-    };
     // Locked after failed attempts in the old system.
     let tx = s.store.begin_write().await.map_err(err)?;
     for x in ["K0011", "T0007"] {
@@ -139,71 +135,66 @@ async fn seed(s: &Services, staff: &Staff, generated: u64) -> CliResult {
         }
     }
     tx.commit().await.map_err(err)?;
-    // Some history to look at.
-    s.send_link(
-        staff,
-        by_external("K0009").await?,
-        Some(crate::domain::link::LinkPurpose::Reset),
-    )
-    .await?;
-    s.send_link(
-        staff,
-        by_external("T0001").await?,
-        Some(crate::domain::link::LinkPurpose::FirstLogin),
-    )
-    .await?;
-    s.self_service_request(
-        "kirjasto",
-        Some("2900100002"),
-        "mikko.lehtonen@example.fi",
-        Some("demo"),
-    )
-    .await?;
-    s.self_service_request(
-        "kirjasto",
-        Some("2900100004"),
-        "sari.m@posti.example",
-        Some("demo"),
-    )
-    .await?;
-    s.self_service_request("kaupunki", None, "markku.h@mail.example", Some("demo"))
-        .await?;
-    s.add_note(
-        staff,
-        by_external("K0005").await?,
-        "Lost card replaced at the desk; patron will call back.",
-    )
-    .await?;
-    let changed = by_external("K0014").await?;
-    s.change_email(
-        staff,
-        changed,
-        "ossi.jokinen@example.com",
-        IdentityCheck::InPerson,
-        None,
-    )
-    .await?;
-
+    add_history(s, staff).await?;
     if generated > 0 {
-        let tx = s.store.begin_write().await.map_err(err)?;
-        let first_id = accounts::max_id(&tx).await.map_err(err)? + 1;
-        let orgs: Vec<(String, bool)> = s
-            .config
-            .orgs
-            .iter()
-            .map(|o| (o.slug.to_string(), o.uses_cards()))
-            .collect();
-        for chunk_start in (0..generated).step_by(50_000) {
-            let n = (generated - chunk_start).min(50_000);
-            let list =
-                generate::accounts(first_id + chunk_start as i64, n, &orgs, 42 + chunk_start);
-            bulk::insert_accounts(&tx, &list, s.now())
-                .await
-                .map_err(err)?;
-        }
-        tx.commit().await.map_err(err)?;
-        bulk::fix_sequences(&s.store).await.map_err(err)?;
+        add_generated(s, generated).await?;
     }
+    Ok(())
+}
+
+/// Links, self-service requests, a note and an address change, so the
+/// panes have something to show.
+async fn add_history(s: &Services, staff: &Staff) -> CliResult {
+    use crate::domain::link::LinkPurpose;
+    let by_external = |x: &'static str| async move {
+        let id = s.resolve_account(staff, x).await?.id;
+        Ok::<i64, CliError>(id)
+    };
+    let reset = Some(LinkPurpose::Reset);
+    s.send_link(staff, by_external("K0009").await?, reset)
+        .await?;
+    let first_login = Some(LinkPurpose::FirstLogin);
+    s.send_link(staff, by_external("T0001").await?, first_login)
+        .await?;
+    let requests = [
+        ("kirjasto", Some("2900100002"), "mikko.lehtonen@example.fi"),
+        ("kirjasto", Some("2900100004"), "sari.m@posti.example"),
+        ("kaupunki", None, "markku.h@mail.example"),
+    ];
+    for (org, card, email) in requests {
+        s.self_service_request(org, card, email, Some("demo"))
+            .await?;
+    }
+    let note = "Lost card replaced at the desk; patron will call back.";
+    s.add_note(staff, by_external("K0005").await?, note).await?;
+    let changed = by_external("K0014").await?;
+    let new_email = "ossi.jokinen@example.com";
+    s.change_email(staff, changed, new_email, IdentityCheck::InPerson, None)
+        .await?;
+    Ok(())
+}
+
+/// `generated` synthetic accounts across the organisations, for trying
+/// search at size.
+async fn add_generated(s: &Services, generated: u64) -> CliResult {
+    let err = crate::service::ServiceError::from;
+    let tx = s.store.begin_write().await.map_err(err)?;
+    let first_id = accounts::max_id(&tx).await.map_err(err)? + 1;
+    let orgs: Vec<(String, bool)> = s
+        .config
+        .orgs
+        .iter()
+        .map(|o| (o.slug.to_string(), o.uses_cards()))
+        .collect();
+    for chunk_start in (0..generated).step_by(50_000) {
+        let n = (generated - chunk_start).min(50_000);
+        let list = generate::accounts(first_id + chunk_start as i64, n, &orgs, 42 + chunk_start);
+        bulk::insert_accounts(&tx, &list, s.now())
+            .await
+            .map_err(err)?;
+    }
+    tx.commit().await.map_err(err)?;
+    bulk::fix_sequences(&s.store).await.map_err(err)?;
     Ok(())
 }
 

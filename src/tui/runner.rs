@@ -73,10 +73,8 @@ impl Runner {
                     } else {
                         r.services.reread_account_detail(&r.staff, account_id).await
                     };
-                    Action::DetailLoaded {
-                        request,
-                        result: result.map(Box::new).map_err(|e| r.fail(e)),
-                    }
+                    let result = result.map(Box::new).map_err(|e| r.fail(e));
+                    Action::DetailLoaded { request, result }
                 },
                 move |message| Action::DetailLoaded {
                     request,
@@ -113,28 +111,27 @@ impl Runner {
                 },
             ),
             Effect::CheckStaffPassword { password } => self.spawn(
-                move |r| async move {
-                    match r.services.identify_password(&r.staff.login, password).await {
-                        Ok(s) if s.id == r.staff.id => Action::UnlockChecked {
-                            ok: true,
-                            message: None,
-                        },
-                        Ok(_) => Action::UnlockChecked {
-                            ok: false,
-                            message: None,
-                        },
-                        Err(e) => Action::UnlockChecked {
-                            ok: false,
-                            message: Some(r.fail(e)),
-                        },
-                    }
-                },
+                move |r| async move { r.check_staff_password(password).await },
                 |message| Action::UnlockChecked {
                     ok: false,
                     message: Some(message),
                 },
             ),
         }
+    }
+
+    /// The lock screen's check: the password must be the signed-in staff
+    /// member's own.
+    async fn check_staff_password(&self, password: Zeroizing<String>) -> Action {
+        let (ok, message) = match self
+            .services
+            .identify_password(&self.staff.login, password)
+            .await
+        {
+            Ok(s) => (s.id == self.staff.id, None),
+            Err(e) => (false, Some(self.fail(e))),
+        };
+        Action::UnlockChecked { ok, message }
     }
 
     /// Runs `work` in a task; if it panics, `on_panic` reports it instead,

@@ -170,22 +170,49 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
             Constraint::Fill(1),
             Constraint::Length(4),
             Constraint::Length(5),
-            Constraint::Length(8),
+            Constraint::Length(NARROW_BADGES as u16),
         ]
     };
     frame.render_widget(Table::new(rows, widths).column_spacing(1), list);
+}
+
+/// Columns for the badges in a narrow pane.
+const NARROW_BADGES: usize = 9;
+
+/// As many whole badges as fit in `width`, and "+n" for the rest, so a
+/// second warning is never cut to an unreadable stub.
+fn fit_badges(labels: &[&str], width: usize) -> String {
+    let mut shown = String::new();
+    for (i, label) in labels.iter().enumerate() {
+        let rest = labels.len() - i - 1;
+        let more = if rest > 0 {
+            format!("+{rest}")
+        } else {
+            String::new()
+        };
+        let sep = usize::from(!shown.is_empty());
+        let need = shown.chars().count() + sep + label.chars().count();
+        if need + more.chars().count() > width && !shown.is_empty() {
+            return format!("{shown}+{}", rest + 1);
+        }
+        if sep == 1 {
+            shown.push(' ');
+        }
+        shown.push_str(label);
+    }
+    shown
 }
 
 /// One found account: name, organisation, card, (address when wide) and
 /// badges. Narrow, the card shows its last four and the organisation its
 /// first four letters.
 fn result_row(app: &App, r: &AccountSummary, selected: bool, wide: bool) -> Row<'static> {
-    let badges = r
-        .badges
-        .iter()
-        .map(|b| app.words.badge(*b).0)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let labels: Vec<&str> = r.badges.iter().map(|b| app.words.badge(*b).0).collect();
+    let badges = if wide {
+        labels.join(" ")
+    } else {
+        fit_badges(&labels, NARROW_BADGES)
+    };
     let marker = if selected { "▶" } else { " " };
     let card = r.card_masked.as_deref().map(safe).unwrap_or_default();
     let card_chars = card.chars().count();
@@ -215,5 +242,25 @@ fn result_row(app: &App, r: &AccountSummary, selected: bool, wide: bool) -> Row<
         row.style(app.theme.selected())
     } else {
         row
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_badges;
+
+    #[test]
+    fn badges_fit_whole_or_are_counted() {
+        assert_eq!(fit_badges(&[], 9), "");
+        assert_eq!(fit_badges(&["link"], 9), "link");
+        assert_eq!(fit_badges(&["new", "link"], 9), "new link");
+        assert_eq!(fit_badges(&["LOCKED", "old PIN"], 9), "LOCKED+1");
+        assert_eq!(
+            fit_badges(&["LUKITTU", "vanha-PIN", "linkki"], 9),
+            "LUKITTU+2"
+        );
+        assert_eq!(fit_badges(&["new", "old", "link"], 9), "new old+1");
+        // A first badge longer than the column is left for the table to cut.
+        assert_eq!(fit_badges(&["POISTETTU", "LUKITTU"], 9), "POISTETTU+1");
     }
 }
