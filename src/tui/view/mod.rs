@@ -69,24 +69,39 @@ fn too_small(app: &App, frame: &mut Frame, size: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), size);
 }
 
+/// The top line: organisations (with where their credentials live when
+/// not in avain), staff member, database and language. When it does not
+/// fit, organisations shrink to their short names, then the database goes.
 fn header(app: &App, frame: &mut Frame, area: Rect) {
     let s = &app.session;
-    // Each organisation, and where its credentials live when not in avain.
-    let orgs = s
-        .orgs
+    let orgs = |short: bool| {
+        s.orgs
+            .iter()
+            .map(|o| {
+                let name = safe(if short { &o.slug } else { &o.name });
+                match o.system {
+                    crate::domain::DirectoryKind::Local => name,
+                    system => format!("{name} ({})", app.words.system_short(system)),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let staff = safe(&s.staff_name);
+    let lang = app.words.lang.code().to_uppercase();
+    let database = safe(&s.database);
+    let candidates = [
+        format!(" avain │ {} │ {staff} │ {database} │ {lang}", orgs(false)),
+        format!(" avain │ {} │ {staff} │ {database} │ {lang}", orgs(true)),
+        format!(" avain │ {} │ {staff} │ {lang}", orgs(true)),
+    ];
+    let fits =
+        |t: &String| unicode_width::UnicodeWidthStr::width(t.as_str()) <= area.width as usize;
+    let text = candidates
         .iter()
-        .map(|o| match o.system {
-            crate::domain::DirectoryKind::Local => safe(&o.name),
-            system => format!("{} ({})", safe(&o.name), app.words.system_short(system)),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let text = format!(
-        " avain │ {orgs} │ {} │ {} │ {}",
-        safe(&s.staff_name),
-        safe(&s.database),
-        app.words.lang.code().to_uppercase()
-    );
+        .find(|t| fits(t))
+        .unwrap_or(&candidates[2])
+        .clone();
     frame.render_widget(Paragraph::new(text).style(app.theme.header()), area);
 }
 
