@@ -8,6 +8,9 @@ use sha2::Sha256;
 use std::path::Path;
 use zeroize::Zeroizing;
 
+/// Largest pepper file read (hundreds of rotated keys fit).
+const MAX_PEPPER_BYTES: u64 = 64 * 1024;
+
 /// One key of the pepper file.
 pub struct PepperKey {
     pub id: String,
@@ -62,27 +65,24 @@ impl Pepper {
 
     /// Reads the file, refusing one that others can read.
     pub fn load(path: &Path) -> Result<Pepper, PepperError> {
+        use super::secret_file::{PrivateReadError, read_private};
         let shown = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => PepperError::Missing(shown.clone()),
-            _ => PepperError::Io {
+        let text = read_private(path, MAX_PEPPER_BYTES).map_err(|e| match e {
+            PrivateReadError::Missing => PepperError::Missing(shown.clone()),
+            PrivateReadError::TooOpen(mode) => PepperError::TooOpen {
                 path: shown.clone(),
-                source: e,
+                mode,
+            },
+            PrivateReadError::TooLarge => PepperError::Malformed {
+                path: shown.clone(),
+                line: 1,
+                message: "the file is larger than 64 KiB".into(),
+            },
+            PrivateReadError::Io(source) => PepperError::Io {
+                path: shown.clone(),
+                source,
             },
         })?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(PepperError::TooOpen { path: shown, mode });
-            }
-        }
-        let _ = meta;
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| PepperError::Io {
-            path: shown.clone(),
-            source: e,
-        })?);
         Pepper::parse(&text).map_err(|(line, message)| PepperError::Malformed {
             path: shown,
             line,

@@ -26,34 +26,58 @@ pub enum SecretFileError {
     },
 }
 
-/// Reads the secret on the file's first line (a trailing newline is not
-/// part of it).
-pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, SecretFileError> {
-    let shown = path.display().to_string();
+/// Why a private file could not be read.
+pub(crate) enum PrivateReadError {
+    Missing,
+    /// Group or others may read it (the mode).
+    TooOpen(u32),
+    /// Longer than the caller allows.
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// Reads a file only its owner may read, up to `max_bytes`, into memory
+/// that is wiped when dropped.
+pub(crate) fn read_private(
+    path: &Path,
+    max_bytes: u64,
+) -> Result<Zeroizing<String>, PrivateReadError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SecretFileError::Missing(shown.clone()),
-        _ => SecretFileError::Io {
-            path: shown.clone(),
-            source: e,
-        },
+        std::io::ErrorKind::NotFound => PrivateReadError::Missing,
+        _ => PrivateReadError::Io(e),
     })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(SecretFileError::TooOpen { path: shown, mode });
+            return Err(PrivateReadError::TooOpen(mode));
         }
     }
-    if meta.len() == 0 || meta.len() > MAX_SECRET_BYTES {
-        return Err(SecretFileError::BadSize(shown));
+    if meta.len() > max_bytes {
+        return Err(PrivateReadError::TooLarge);
     }
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path).map_err(|e| SecretFileError::Io {
+    std::fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(PrivateReadError::Io)
+}
+
+/// Reads the secret on the file's first line (a trailing newline is not
+/// part of it).
+pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, SecretFileError> {
+    let shown = path.display().to_string();
+    let text = read_private(path, MAX_SECRET_BYTES).map_err(|e| match e {
+        PrivateReadError::Missing => SecretFileError::Missing(shown.clone()),
+        PrivateReadError::TooOpen(mode) => SecretFileError::TooOpen {
             path: shown.clone(),
-            source: e,
-        })?,
-    );
+            mode,
+        },
+        PrivateReadError::TooLarge => SecretFileError::BadSize(shown.clone()),
+        PrivateReadError::Io(source) => SecretFileError::Io {
+            path: shown.clone(),
+            source,
+        },
+    })?;
     let first = text.lines().next().unwrap_or_default();
     if first.is_empty() {
         return Err(SecretFileError::BadSize(shown));

@@ -71,15 +71,6 @@ impl Services {
         let revoked = self
             .store_credential(&tx, &account, hashed.as_ref())
             .await?;
-        let account = accounts::get(&tx, account_id).await?.expect("just updated");
-        self.queue_notice(
-            &tx,
-            &account,
-            org,
-            &account.email,
-            MailTemplate::CredentialChanged,
-        )
-        .await?;
         self.audit_staff(
             &tx,
             staff,
@@ -94,8 +85,9 @@ impl Services {
     }
 
     /// Records a new credential and clears what it fixes: the legacy flag,
-    /// the first-login flag, failures and the lock. Live links die. With
-    /// a system of record (`hashed` is `None`) avain keeps no hash.
+    /// the first-login flag, failures and the lock. Live links die, and the
+    /// patron is told by mail. With a system of record (`hashed` is `None`)
+    /// avain keeps no hash.
     pub(crate) async fn store_credential(
         &self,
         tx: &Tx,
@@ -104,13 +96,21 @@ impl Services {
     ) -> ServiceResult<Vec<i64>> {
         let now = self.now();
         let id = account.id;
-        match hashed {
-            Some(h) => accounts::set_credential(tx, id, &h.phc, &h.key_id, now).await?,
-            None => accounts::mark_credential_set_elsewhere(tx, id, now).await?,
-        }
+        let hash = hashed.map(|h| (h.phc.as_str(), h.key_id.as_str()));
+        accounts::set_credential(tx, id, hash, now).await?;
         let revoked = tokens::revoke_live(tx, id, None, RevokeReason::CredentialSet, now).await?;
         self.retire_link_mails(tx, &revoked, "a new credential was set")
             .await?;
+        let updated = accounts::get(tx, id).await?.expect("just updated");
+        let org = self.org(&account.org)?;
+        self.queue_notice(
+            tx,
+            &updated,
+            org,
+            &updated.email,
+            MailTemplate::CredentialChanged,
+        )
+        .await?;
         Ok(revoked)
     }
 

@@ -7,7 +7,6 @@
 
 use super::account_view::link_state;
 use super::directory_push::Change;
-use super::mail_queue::MailTemplate;
 use super::{Actor, ServiceError, ServiceResult, Services};
 pub use crate::domain::link::LinkProblem;
 use crate::domain::link::{LinkPurpose, LinkState};
@@ -179,17 +178,6 @@ impl Services {
         let org = self.org(&account.org)?;
         let revoked = self.store_credential(&tx, &account, hashed).await?;
         self.retire_link_mails(&tx, &[link.id], "link used").await?;
-        let account = accounts::get(&tx, link.account_id)
-            .await?
-            .expect("just updated");
-        self.queue_notice(
-            &tx,
-            &account,
-            org,
-            &account.email,
-            MailTemplate::CredentialChanged,
-        )
-        .await?;
         self.audit(
             &tx,
             &Actor::patron(),

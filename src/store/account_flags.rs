@@ -33,46 +33,20 @@ pub async fn record_failure(tx: &Tx, id: i64, max: u32, now: i64) -> Result<bool
     Ok(locked.rows_affected == 1)
 }
 
-/// Stores a new credential hash and clears what a new credential fixes:
-/// the legacy flag, the first-login flag, failures and the lock.
+/// Records a new credential and clears what it fixes: the legacy flag,
+/// the first-login flag, failures and both locks. `hash` is the PHC string
+/// and pepper key id; `None` when the credential went to the account's
+/// directory and avain keeps only that and when it was set.
 pub async fn set_credential(
     tx: &Tx,
     id: i64,
-    phc: &str,
-    key_id: &str,
+    hash: Option<(&str, &str)>,
     now: i64,
 ) -> Result<(), DbErr> {
+    let (phc, key_id) = hash.unzip();
     account::Entity::update_many()
         .col_expr(account::Column::CredentialHash, Expr::value(phc))
         .col_expr(account::Column::CredentialKeyId, Expr::value(key_id))
-        .col_expr(account::Column::CredentialSetAt, Expr::value(now))
-        .col_expr(account::Column::LegacyCredential, Expr::value(false))
-        .col_expr(account::Column::MustSetCredential, Expr::value(false))
-        .col_expr(account::Column::FailedAttempts, Expr::value(0))
-        .col_expr(account::Column::LockedAt, Expr::value(Option::<i64>::None))
-        .col_expr(
-            account::Column::LockReason,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(account::Column::UpdatedAt, Expr::value(now))
-        .filter(account::Column::Id.eq(id))
-        .exec(tx)
-        .await
-        .map(|_| ())
-}
-
-/// A new credential went to the account's directory: avain keeps no hash,
-/// only that and when it was set, and clears what a new credential fixes.
-pub async fn mark_credential_set_elsewhere(tx: &Tx, id: i64, now: i64) -> Result<(), DbErr> {
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::CredentialHash,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            account::Column::CredentialKeyId,
-            Expr::value(Option::<String>::None),
-        )
         .col_expr(account::Column::CredentialSetAt, Expr::value(now))
         .col_expr(account::Column::LegacyCredential, Expr::value(false))
         .col_expr(account::Column::MustSetCredential, Expr::value(false))

@@ -14,9 +14,7 @@ use sea_orm::{
 };
 use std::collections::BTreeSet;
 
-pub use super::account_flags::{
-    lock, mark_credential_set_elsewhere, record_failure, set_credential, unlock,
-};
+pub use super::account_flags::{lock, record_failure, set_credential, unlock};
 pub use super::cards::{add_card, cards_of, cards_with_keys, find_card, set_card_status};
 
 pub async fn get(tx: &Tx, id: i64) -> Result<Option<account::Model>, DbErr> {

@@ -7,6 +7,7 @@ use crate::domain::{Language, MailTemplate, OutboxStatus};
 use sea_orm::prelude::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    UpdateMany,
 };
 
 pub struct NewMail {
@@ -178,11 +179,20 @@ pub async fn mark_sent(
     message_id: &str,
     now: i64,
 ) -> Result<(), DbErr> {
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
+    settle(id, OutboxStatus::Sent, answer)
         .col_expr(outbox::Column::SentAt, Expr::value(now))
-        .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
         .col_expr(outbox::Column::MessageId, Expr::value(message_id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// A mail done with (sent, failed or cancelled): its status and the last
+/// answer kept, its sealed link dropped and its claim released.
+fn settle(id: i64, status: OutboxStatus, answer: &str) -> UpdateMany<outbox::Entity> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status))
+        .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
         .col_expr(
             outbox::Column::SealedLink,
             Expr::value(Option::<String>::None),
@@ -192,9 +202,6 @@ pub async fn mark_sent(
             Expr::value(Option::<i64>::None),
         )
         .filter(outbox::Column::Id.eq(id))
-        .exec(tx)
-        .await
-        .map(|_| ())
 }
 
 /// Makes every queued mail of these organisations due at `now` (staff
@@ -228,21 +235,7 @@ pub async fn mark_retry(tx: &Tx, id: i64, answer: &str, next_at: i64) -> Result<
 
 /// Given up (`failed`) or no longer worth sending (`cancelled`).
 pub async fn mark_final(tx: &Tx, id: i64, status: OutboxStatus, answer: &str) -> Result<(), DbErr> {
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(status))
-        .col_expr(outbox::Column::LastAnswer, Expr::value(answer))
-        .col_expr(
-            outbox::Column::SealedLink,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            outbox::Column::ClaimedUntil,
-            Expr::value(Option::<i64>::None),
-        )
-        .filter(outbox::Column::Id.eq(id))
-        .exec(tx)
-        .await
-        .map(|_| ())
+    settle(id, status, answer).exec(tx).await.map(|_| ())
 }
 
 /// Mail counts by status for the links of one organisation and purpose.
