@@ -43,6 +43,18 @@ pub fn phone_key(raw: &str) -> String {
     }
 }
 
+/// Longest card number accepted anywhere (typed, imported, on a form).
+pub const MAX_CARD_CHARS: usize = 64;
+/// Longest email address accepted anywhere (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// Is a typed card number and email within the lengths any real one has?
+/// Checked before any other work on a form.
+pub fn within_typed_limits(card: Option<&str>, email: &str) -> bool {
+    card.is_none_or(|c| c.chars().count() <= MAX_CARD_CHARS)
+        && email.chars().count() <= MAX_EMAIL_CHARS
+}
+
 /// A cheap syntactic check: one `@`, something on both sides, a dot in the
 /// domain, no spaces or control characters. Deliverability is the mail
 /// server's business; this only catches what is certainly not an address.

@@ -13,10 +13,13 @@ pub struct HashedCredential {
 }
 
 /// Hashes and verifies credentials. Cheap to clone; hashing takes ~20 ms
-/// of CPU, so async callers run it with `spawn_blocking`.
+/// of CPU and 19 MiB, so async callers run it on blocking threads, no
+/// more at once than the machine has cores (a flood of forms queues
+/// instead of filling memory).
 #[derive(Clone)]
 pub struct CredentialHasher {
     pepper: Arc<Pepper>,
+    at_once: Arc<tokio::sync::Semaphore>,
 }
 
 fn params() -> Params {
@@ -25,7 +28,11 @@ fn params() -> Params {
 
 impl CredentialHasher {
     pub fn new(pepper: Arc<Pepper>) -> Self {
-        CredentialHasher { pepper }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        CredentialHasher {
+            pepper,
+            at_once: Arc::new(tokio::sync::Semaphore::new(cores)),
+        }
     }
 
     pub fn hash(&self, secret: &str) -> HashedCredential {
@@ -61,6 +68,7 @@ impl CredentialHasher {
 
     /// Hashes on a blocking thread so the async runtime keeps serving.
     pub async fn hash_off_runtime(&self, secret: zeroize::Zeroizing<String>) -> HashedCredential {
+        let _turn = self.at_once.acquire().await.expect("never closed");
         let hasher = self.clone();
         tokio::task::spawn_blocking(move || hasher.hash(&secret))
             .await
@@ -73,6 +81,7 @@ impl CredentialHasher {
         secret: zeroize::Zeroizing<String>,
         stored: HashedCredential,
     ) -> bool {
+        let _turn = self.at_once.acquire().await.expect("never closed");
         let hasher = self.clone();
         tokio::task::spawn_blocking(move || hasher.verify(&secret, &stored))
             .await

@@ -105,7 +105,17 @@ impl Services {
         staff_id: Option<i64>,
     ) -> ServiceResult<SentLink> {
         let now = self.now();
-        let recent = tokens::created_after(tx, account.id, purpose, now - HOUR_MS).await?;
+        // A patron's own requests are counted and replaced apart from the
+        // links staff send: requests typed in someone else's name must not
+        // use up the links staff can send, nor kill a link staff just sent
+        // or an invitation.
+        let own_kind: &[LinkOrigin] = if origin == LinkOrigin::SelfService {
+            &[LinkOrigin::SelfService]
+        } else {
+            &[LinkOrigin::Staff, LinkOrigin::Bulk]
+        };
+        let recent =
+            tokens::created_after(tx, account.id, purpose, own_kind, now - HOUR_MS).await?;
         if recent.len() >= org.links_per_hour as usize {
             let oldest_counted = recent[recent.len() - org.links_per_hour as usize];
             return Err(ServiceError::RateLimited {
@@ -113,9 +123,14 @@ impl Services {
                 next_allowed_at: oldest_counted + HOUR_MS,
             });
         }
-        let revoked =
-            tokens::revoke_live(tx, account.id, Some(purpose), RevokeReason::Superseded, now)
-                .await?;
+        let superseded: Vec<i64> = tokens::live_of_purpose(tx, account.id, purpose, now)
+            .await?
+            .into_iter()
+            .filter(|t| origin != LinkOrigin::SelfService || t.origin == LinkOrigin::SelfService)
+            .map(|t| t.id)
+            .collect();
+        tokens::revoke_ids(tx, &superseded, RevokeReason::Superseded, now).await?;
+        let revoked = superseded;
         self.retire_link_mails(tx, &revoked, "superseded by a newer link")
             .await?;
         let lifetime = match (purpose, origin) {

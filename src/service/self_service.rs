@@ -5,13 +5,14 @@
 use super::{ServiceError, ServiceResult, Services};
 pub use crate::domain::SelfServiceOutcome;
 use crate::domain::link::{LinkOrigin, LinkPurpose};
+use crate::domain::normalize::{MAX_EMAIL_CHARS, within_typed_limits};
 use crate::domain::sanitize::sanitize_line;
 use crate::store::{accounts, attempts};
 use serde::Serialize;
 use serde_json::json;
 
 /// Longest typed value kept from a form.
-const MAX_TYPED_CHARS: usize = 254;
+const MAX_TYPED_CHARS: usize = MAX_EMAIL_CHARS;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SelfServiceResult {
@@ -39,6 +40,11 @@ impl Services {
         } else {
             None
         };
+        if !within_typed_limits(card, email) {
+            return Err(ServiceError::BadInput(
+                "the card number or email is longer than any real one".into(),
+            ));
+        }
         // A patron added to the directory since the last sync can still
         // reset; on no answer the mirror decides.
         self.refresh_for_verdict(org_slug, card, email).await?;

@@ -29,6 +29,11 @@ impl Services {
         card: Option<&str>,
         email: &str,
     ) -> ServiceResult<Verification> {
+        if !crate::domain::normalize::within_typed_limits(card, email) {
+            return Err(ServiceError::BadInput(
+                "the card number or email is longer than any real one".into(),
+            ));
+        }
         let orgs: Vec<String> = match org {
             Some(o) => vec![o.to_string()],
             None => self

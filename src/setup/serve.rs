@@ -37,7 +37,8 @@ pub async fn serve(services: Services, paths: &Paths, listen: &str) -> Result<()
             .local_addr()
             .map_err(|e| Failure::bad_input(e.to_string()))?
     );
-    let result = crate::web::serve_pages(services, listener, shutdown_signal()).await;
+    let limits = crate::web::listener::Limits::for_this_process();
+    let result = crate::web::serve_pages(services, listener, limits, shutdown_signal()).await;
     let _ = stop.send(true);
     for w in workers {
         let _ = w.await;

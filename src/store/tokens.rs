@@ -53,6 +53,19 @@ fn live(account_id: i64, purpose: Option<LinkPurpose>, now: i64) -> sea_orm::Con
     c
 }
 
+/// The live links of an account of one purpose.
+pub async fn live_of_purpose(
+    tx: &Tx,
+    account_id: i64,
+    purpose: LinkPurpose,
+    now: i64,
+) -> Result<Vec<reset_token::Model>, DbErr> {
+    reset_token::Entity::find()
+        .filter(live(account_id, Some(purpose), now))
+        .all(tx)
+        .await
+}
+
 /// Revokes the live links of an account (of one purpose, or all). Returns their ids.
 pub async fn revoke_live(
     tx: &Tx,
@@ -127,15 +140,19 @@ pub async fn has_live(
 }
 
 /// Creation times of the account's links of this purpose after `since`, oldest first.
+/// When the account's links of this purpose and these origins were made
+/// since `since`, oldest first.
 pub async fn created_after(
     tx: &Tx,
     account_id: i64,
     purpose: LinkPurpose,
+    origins: &[LinkOrigin],
     since: i64,
 ) -> Result<Vec<i64>, DbErr> {
     Ok(reset_token::Entity::find()
         .filter(reset_token::Column::AccountId.eq(account_id))
         .filter(reset_token::Column::Purpose.eq(purpose))
+        .filter(reset_token::Column::Origin.is_in(origins.iter().copied()))
         .filter(reset_token::Column::CreatedAt.gt(since))
         .order_by_asc(reset_token::Column::CreatedAt)
         .all(tx)

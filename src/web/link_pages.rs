@@ -6,7 +6,7 @@
 use super::guard::ClientAddr;
 use super::{LangQuery, Shared, WebState, html, html_with_csrf, message, render};
 use crate::domain::link::LinkProblem;
-use crate::domain::policy::CredentialPolicy;
+use crate::domain::policy::{CredentialPolicy, MAX_PASSWORD_CHARS};
 use crate::service::{LinkInfo, ServiceError};
 use crate::text::Words;
 use axum::extract::{Path, Query, State};
@@ -66,7 +66,7 @@ fn page(
             "web.set_password_title",
             "web.new_password",
             w.f("web.password_rule", &[("min", &min_length.to_string())]),
-            format!("minlength=\"{min_length}\""),
+            format!("minlength=\"{min_length}\" maxlength=\"{MAX_PASSWORD_CHARS}\""),
         ),
     };
     let body = render::page(

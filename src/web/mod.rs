@@ -4,8 +4,10 @@
 
 pub mod guard;
 mod link_pages;
+pub mod listener;
 mod render;
 mod request_pages;
+mod work_queue;
 
 use crate::domain::Language;
 use crate::service::Services;
@@ -32,11 +34,18 @@ const PER_IDENTIFIER: usize = 5;
 /// be guessed, so this only bounds the hashing work one client can cause.
 const LINK_PER_CLIENT: usize = 60;
 
+/// Self-service requests worked on at once (each holds a database
+/// connection), and how many may wait before the form says "busy".
+const REQUESTS_AT_ONCE: usize = 4;
+const REQUESTS_WAITING: usize = 2_000;
+
 pub struct WebState {
     pub services: Services,
     clients: RateLimiter,
     identifiers: RateLimiter,
     link_clients: RateLimiter,
+    /// Self-service requests answered and still to be done.
+    requests: work_queue::WorkQueue,
     secure_cookies: bool,
     /// The organisations' public origins (`https://host`): a form posted
     /// from one of them is from avain's own pages.
@@ -95,6 +104,7 @@ impl WebState {
             clients: RateLimiter::new(PER_CLIENT, window),
             identifiers: RateLimiter::new(PER_IDENTIFIER, window),
             link_clients: RateLimiter::new(LINK_PER_CLIENT, window),
+            requests: work_queue::WorkQueue::new(REQUESTS_AT_ONCE, REQUESTS_WAITING),
             secure_cookies,
             origins,
         })
@@ -132,6 +142,21 @@ impl WebState {
             .collect()
     }
 
+    /// How long one request may take: long enough for the slowest
+    /// directory the organisations use to answer a credential change.
+    fn request_deadline(&self) -> Duration {
+        let slowest = self
+            .services
+            .config
+            .orgs
+            .iter()
+            .filter_map(|o| o.directory.timing())
+            .map(|t| t.timeout_seconds)
+            .max()
+            .unwrap_or(0);
+        Duration::from_secs(20.max(u64::from(slowest) + 5))
+    }
+
     /// Checks a posted form: from avain's own page, with its CSRF pair.
     fn form_ok(&self, headers: &HeaderMap, csrf: &str) -> bool {
         guard::same_origin(headers, &self.origins)
@@ -139,9 +164,13 @@ impl WebState {
     }
 }
 
+/// Largest request body: the forms are a few short fields.
+const MAX_BODY_BYTES: usize = 8 * 1024;
+
 /// The router with every page and the security headers.
 pub fn router(state: Shared) -> Router {
     let behind_proxy = BehindProxy(state.services.config.web.behind_proxy);
+    let deadline = state.request_deadline();
     Router::new()
         .route("/", get(front))
         .route("/style.css", get(style))
@@ -154,6 +183,11 @@ pub fn router(state: Shared) -> Router {
             get(link_pages::form).post(link_pages::submit),
         )
         .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            deadline,
+            listener::request_deadline,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::Extension(behind_proxy))
         .with_state(state)
@@ -259,6 +293,23 @@ fn too_many(state: &WebState, w: &Words, q: &LangQuery) -> Response {
     )
 }
 
+fn busy(state: &WebState, w: &Words, q: &LangQuery) -> Response {
+    let text = w.t("web.busy_text");
+    let mut response = message(
+        state,
+        w,
+        q,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "web.busy_title",
+        text,
+        false,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    response
+}
+
 fn form_refused(state: &WebState, w: &Words, q: &LangQuery) -> Response {
     let text = w.t("web.csrf_text");
     message(
@@ -307,12 +358,12 @@ async fn front(State(state): State<Shared>, Query(q): Query<LangQuery>) -> Respo
 pub async fn serve_pages(
     services: Services,
     listener: tokio::net::TcpListener,
+    limits: listener::Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = router(WebState::new(services))
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    Ok(())
+    let state = WebState::new(services);
+    let requests = state.requests.clone();
+    let served = listener::serve_http(listener, router(state), limits, shutdown).await;
+    requests.finish(Duration::from_secs(30)).await;
+    served
 }

@@ -6,7 +6,8 @@
 use super::guard::ClientAddr;
 use super::{LangQuery, Shared, WebState, html, html_with_csrf, not_found, render};
 use crate::config::OrgConfig;
-use crate::domain::normalize::{card_key, email_key};
+use crate::domain::normalize::{card_key, email_key, within_typed_limits};
+use crate::service::ServiceError;
 use crate::text::Words;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,7 +26,13 @@ pub struct RequestForm {
     email: String,
 }
 
-fn page(state: &WebState, w: &Words, org: &OrgConfig, q: &LangQuery) -> Response {
+fn page(
+    state: &WebState,
+    w: &Words,
+    org: &OrgConfig,
+    q: &LangQuery,
+    error: Option<&str>,
+) -> Response {
     let csrf = super::guard::new_csrf(state.services.form_key());
     let (title, intro) = if org.uses_cards() {
         ("web.forgot_pin_title", "web.forgot_pin_intro")
@@ -39,7 +46,7 @@ fn page(state: &WebState, w: &Words, org: &OrgConfig, q: &LangQuery) -> Response
         &q.suffix(),
         json!({
             "intro": w.t(intro),
-            "error": "",
+            "error": error.unwrap_or_default(),
             "org": org.slug.as_str(),
             "csrf": csrf.field,
             "uses_cards": org.uses_cards(),
@@ -61,7 +68,7 @@ pub async fn form(
         return not_found(State(state.clone())).await;
     };
     let w = state.words(Some(&slug), &q);
-    page(&state, &w, org, &q)
+    page(&state, &w, org, &q, None)
 }
 
 pub async fn submit(
@@ -81,6 +88,13 @@ pub async fn submit(
     }
     let email = form.email;
     let card = org.uses_cards().then_some(form.card);
+    // Lengths first: nothing longer than a real card or address is looked
+    // up, hashed or kept.
+    if !within_typed_limits(card.as_deref(), &email) {
+        let mut response = page(&state, &w, &org, &q, Some(w.t("web.too_long")));
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        return response;
+    }
     let client_key = format!("client:{}", client.as_deref().unwrap_or("unknown"));
     if !state.clients.allow(&[client_key]) {
         return super::too_many(&state, &w, &q);
@@ -95,14 +109,28 @@ pub async fn submit(
     // The answer does not wait for the lookup, the hashing or the mail:
     // a match and a miss take the same time and look the same.
     let services = state.services.clone();
-    tokio::spawn(async move {
-        if let Err(err) = services
-            .self_service_request(&slug, card.as_deref(), &email, client.as_deref())
-            .await
-        {
-            tracing::warn!("self-service request failed: {err}");
+    let work = move || {
+        let (services, slug, card, email, client) = (
+            services.clone(),
+            slug.clone(),
+            card.clone(),
+            email.clone(),
+            client.clone(),
+        );
+        async move {
+            services
+                .self_service_request(&slug, card.as_deref(), &email, client.as_deref())
+                .await
+                .map(|_| ())
         }
-    });
+    };
+    let database_trouble = |e: &ServiceError| matches!(e, ServiceError::Store(_));
+    if !state
+        .requests
+        .submit("self-service request", work, database_trouble)
+    {
+        return super::busy(&state, &w, &q);
+    }
     html(
         StatusCode::OK,
         render::page(
