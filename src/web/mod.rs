@@ -154,7 +154,7 @@ impl WebState {
             .map(|t| t.timeout_seconds)
             .max()
             .unwrap_or(0);
-        Duration::from_secs(20.max(u64::from(slowest) + 5))
+        Duration::from_secs(20.max(slowest + 5))
     }
 
     /// Checks a posted form: from avain's own page, with its CSRF pair.
