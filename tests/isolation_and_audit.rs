@@ -167,6 +167,71 @@ async fn the_audit_chain_reports_altered_inserted_and_deleted_rows() {
 }
 
 #[tokio::test]
+async fn cutting_the_tail_and_winding_the_head_back_is_detected() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let s = &h.services;
+        let rows = s.audit_list(&h.admin, None, 1).await.unwrap()[0].seq;
+        assert!(rows >= 4, "{}", h.backend);
+        // Cut the newest two rows, and wind the head back to what the last
+        // remaining row says, as one who can write to the database can.
+        let keep = rows - 2;
+        exec_commit(h, &format!("DELETE FROM audit WHERE seq > {keep}")).await;
+        exec_commit(
+            h,
+            &format!(
+                "UPDATE audit_head SET seq = {keep}, mac = (SELECT mac FROM (SELECT mac FROM audit WHERE seq = {keep}) AS r) WHERE id = 1"
+            ),
+        )
+        .await;
+        let v = s.audit_verify(&h.admin).await.unwrap();
+        assert!(
+            v.problems.iter().any(|p| p.what.contains("without the key")),
+            "{}: {:?}",
+            h.backend,
+            v.problems
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_emptied_chain_is_caught_by_the_anchor_outside_the_database() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let dir = tempfile::tempdir().unwrap();
+        let anchor = dir.path().join("audit-anchor");
+        let s = h.services.clone().with_audit_anchor(anchor.clone());
+        let clean = s.audit_verify(&h.admin).await.unwrap();
+        assert!(clean.ok(), "{}: {:?}", h.backend, clean.problems);
+        let recorded = std::fs::read_to_string(&anchor).unwrap();
+        let seq: i64 = recorded.split_whitespace().next().unwrap().parse().unwrap();
+        assert_eq!(seq, clean.rows_checked as i64, "{recorded}");
+        // Everything deleted and the head reset to a new database's: the
+        // chain alone looks like a fresh, intact one.
+        exec_commit(h, "DELETE FROM audit").await;
+        exec_commit(
+            h,
+            "UPDATE audit_head SET seq = 0, mac = '', head_mac = '' WHERE id = 1",
+        )
+        .await;
+        let v = s.audit_verify(&h.admin).await.unwrap();
+        assert!(
+            v.problems
+                .iter()
+                .any(|p| p.seq == seq && p.what.contains("cut off the end")),
+            "{}: {:?}",
+            h.backend,
+            v.problems
+        );
+        // A tampered chain is not anchored anew: the next check still says so.
+        assert!(!s.audit_verify(&h.admin).await.unwrap().ok());
+        assert!(!s.anchor_audit_head().await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_inserted_audit_row_breaks_the_chain() {
     on_every_backend(async |h: &Harness| {
         seed(h).await;

@@ -1,6 +1,8 @@
 //! Upgrading a database written by an older avain: rows made under the
 //! first schema (m0001) read correctly after the directory migration
-//! (m0002), on every configured database.
+//! (m0002); an audit chain written before the head was keyed (m0003) still
+//! verifies, and its head is keyed by the next audited action; on every
+//! configured database.
 
 mod common;
 
@@ -29,7 +31,7 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
         store.migrate_steps(1).await.unwrap();
         assert_eq!(
             store.pending_migrations().await.unwrap().len(),
-            1,
+            2,
             "{backend}"
         );
         // What avain before the directory connectors wrote.
@@ -71,6 +73,81 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
         let tx = store.begin_write().await.unwrap();
         assert!(tokens::claim(&tx, 3, 2000, 9000).await.unwrap());
         assert!(!tokens::claim(&tx, 3, 2000, 9000).await.unwrap());
+        tx.commit().await.unwrap();
+        store.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_audit_chain_from_before_keyed_heads_is_keyed_by_the_next_action() {
+    use avain::store::audit_log;
+    let key = [9u8; 32];
+    for (backend, server) in common::backends() {
+        let (url, _guard) = match &server {
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = avain::config::sqlite_url(&dir.path().join("old.db"));
+                (url, common::DbGuard::File(dir))
+            }
+            Some(admin) => common::fresh_server_database(admin).await,
+        };
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate_steps(2).await.unwrap();
+        // One audit row and its head, as avain before m0003 wrote them.
+        let entry = audit_log::Entry {
+            at: 1000,
+            actor: "staff:admin".into(),
+            staff_id: Some(1),
+            action: "staff.add".into(),
+            org: None,
+            account_id: None,
+            detail: "{}".into(),
+        };
+        let mac = audit_log::mac(&key, 1, &entry, "");
+        store
+            .execute_unprepared(&format!(
+                "INSERT INTO audit (seq, at, actor, staff_id, action, org, account_id, detail, prev_mac, mac) \
+                 VALUES (1, 1000, 'staff:admin', 1, 'staff.add', NULL, NULL, '{{}}', '', '{mac}')"
+            ))
+            .await
+            .unwrap();
+        store
+            .execute_unprepared(&format!(
+                "UPDATE audit_head SET seq = 1, mac = '{mac}' WHERE id = 1"
+            ))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let (checked, problems) = read(&store, async |tx| {
+            audit_log::verify(tx, &key).await.unwrap()
+        })
+        .await;
+        assert_eq!(checked, 1, "{backend}");
+        assert_eq!(problems.len(), 1, "{backend}: {problems:?}");
+        assert!(problems[0].what.contains("not keyed yet"), "{problems:?}");
+        let tx = store.begin_write().await.unwrap();
+        audit_log::append(&tx, &key, audit_log::Entry { at: 2000, ..entry })
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (checked, problems) = read(&store, async |tx| {
+            audit_log::verify(tx, &key).await.unwrap()
+        })
+        .await;
+        assert_eq!((checked, problems.len()), (2, 0), "{backend}: {problems:?}");
+        // The shared rate limits' table works.
+        let tx = store.begin_write().await.unwrap();
+        let bucket = vec![("b".to_string(), 1u64)];
+        assert!(
+            avain::store::rate_limits::take(&tx, &bucket, 0, 10)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !avain::store::rate_limits::take(&tx, &bucket, 0, 11)
+                .await
+                .unwrap()
+        );
         tx.commit().await.unwrap();
         store.close().await.unwrap();
     }

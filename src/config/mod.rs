@@ -56,10 +56,25 @@ pub struct WebConfig {
     /// Address to listen on; default 127.0.0.1:8080 (`--listen` overrides).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
-    /// Behind a reverse proxy on the same host: take the client address
-    /// from the last X-Forwarded-For entry (for rate limits and the log).
-    #[serde(default)]
-    pub behind_proxy: bool,
+    /// Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For
+    /// names the client (for rate limits and the log); no other peer's is
+    /// believed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<String>,
+}
+
+impl WebConfig {
+    /// The trusted proxies as networks (a lone address is a /32 or /128).
+    pub fn proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("{p:?} is not an address or CIDR range"))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -335,6 +350,9 @@ impl Config {
         if !(1..=300).contains(&self.mail.timeout_seconds) {
             let key = key(&["mail", "timeout_seconds"]);
             return Err(format!("{key}: use 1 to 300"));
+        }
+        if let Err(e) = self.web.proxy_nets() {
+            return Err(format!("{}: {e}", key(&["web", "trusted_proxies"])));
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.url.is_none() {
             return Err("mail.url: transport = \"smtp\" needs an SMTP URL".into());

@@ -6,6 +6,7 @@
 
 mod account_changes;
 mod account_view;
+mod audit_anchor;
 mod audit_trail;
 mod credentials;
 mod db_check;
@@ -22,6 +23,7 @@ mod link_redeem;
 mod links;
 mod mail_queue;
 mod outbox_view;
+mod rate_limits;
 mod search;
 mod self_service;
 mod staff_admin;
@@ -46,6 +48,7 @@ pub use invitations::{InviteReport, InviteStats};
 pub use link_redeem::{LinkInfo, LinkProblem, RedeemOutcome};
 pub use links::SentLink;
 pub use outbox_view::OutboxMessage;
+pub use rate_limits::Limit;
 pub use search::{AccountSummary, Badge};
 pub use self_service::{SelfServiceOutcome, SelfServiceResult};
 pub use staff_admin::{NewStaffMember, StaffListing};
@@ -101,6 +104,9 @@ impl Actor {
     }
 }
 
+/// The file in the data folder that anchors the audit head.
+pub const AUDIT_ANCHOR_FILE: &str = "audit-anchor";
+
 /// Everything a service needs: configuration, store, secrets, clock.
 #[derive(Clone)]
 pub struct Services {
@@ -112,8 +118,13 @@ pub struct Services {
     audit_key: Arc<Zeroizing<[u8; 32]>>,
     /// Binds the patron pages' form values to their cookies.
     form_key: Arc<Zeroizing<[u8; 32]>>,
+    /// Names what the shared rate limits count.
+    rate_key: Arc<Zeroizing<[u8; 32]>>,
     /// Each organisation's system of record (none: `local`).
     directories: Arc<BTreeMap<String, Connection>>,
+    /// Where the audit head is anchored outside the database (none: not
+    /// anchored, as in tests that do not ask for it).
+    audit_anchor: Option<Arc<std::path::PathBuf>>,
 }
 
 impl Services {
@@ -126,8 +137,19 @@ impl Services {
                 crate::config::redact_url_password(&paths.database_url)
             )
         })?;
-        let services = Services::new(config, store, pepper, Arc::new(SystemClock));
+        let services = Services::new(config, store, pepper, Arc::new(SystemClock))
+            .with_audit_anchor(paths.data_dir.join(AUDIT_ANCHOR_FILE));
         services.with_directories(&paths.data_dir)
+    }
+
+    /// Anchors the audit head in `file` (see `audit_anchor`).
+    pub fn with_audit_anchor(mut self, file: std::path::PathBuf) -> Services {
+        self.audit_anchor = Some(Arc::new(file));
+        self
+    }
+
+    pub(crate) fn audit_anchor_file(&self) -> Option<&std::path::Path> {
+        self.audit_anchor.as_deref().map(|p| p.as_path())
     }
 
     /// Connects the organisations' systems of record (their secret files
@@ -154,6 +176,7 @@ impl Services {
         let sealer = Sealer::new(&pepper);
         let audit_key = Arc::new(pepper.derive("audit-chain"));
         let form_key = Arc::new(pepper.derive("web-forms"));
+        let rate_key = Arc::new(pepper.derive("rate-limits"));
         Services {
             config: Arc::new(config),
             store,
@@ -162,7 +185,9 @@ impl Services {
             sealer,
             audit_key,
             form_key,
+            rate_key,
             directories: Arc::new(BTreeMap::new()),
+            audit_anchor: None,
         }
     }
 
@@ -243,5 +268,9 @@ impl Services {
 
     pub(crate) fn audit_key(&self) -> &[u8] {
         &self.audit_key[..]
+    }
+
+    pub(crate) fn rate_key(&self) -> &[u8] {
+        &self.rate_key[..]
     }
 }

@@ -2,10 +2,11 @@
 //! an email-login organisation, an email). The answer is the same whatever
 //! matched; the attempt and its verdict are kept for staff.
 
+use super::Limit;
 use super::{ServiceError, ServiceResult, Services};
 pub use crate::domain::SelfServiceOutcome;
 use crate::domain::link::{LinkOrigin, LinkPurpose};
-use crate::domain::normalize::{MAX_EMAIL_CHARS, within_typed_limits};
+use crate::domain::normalize::{MAX_EMAIL_CHARS, card_key, within_typed_limits};
 use crate::domain::sanitize::sanitize_line;
 use crate::store::{accounts, attempts};
 use serde::Serialize;
@@ -45,9 +46,19 @@ impl Services {
                 "the card number or email is longer than any real one".into(),
             ));
         }
+        // A card named by many refused requests is being tried by someone:
+        // its requests stop reaching the directory, but an exact request
+        // (the patron's own) still gets its link from the mirror.
+        let card_mark = card.map(|c| format!("{org_slug}:{}", card_key(c)));
+        let card_flooded = match &card_mark {
+            Some(mark) => self.rate_full(Limit::CardMismatch, mark).await?,
+            None => false,
+        };
         // A patron added to the directory since the last sync can still
         // reset; on no answer the mirror decides.
-        self.refresh_for_verdict(org_slug, card, email).await?;
+        if !card_flooded {
+            self.refresh_for_verdict(org_slug, card, email).await?;
+        }
         let tx = self.store.begin_write().await?;
         let verdict = self.decide_verdict(&tx, org_slug, card, email).await?;
         let account = match verdict.account_id {
@@ -55,6 +66,7 @@ impl Services {
             _ => None,
         };
         let (outcome, sent) = match &account {
+            None if card_flooded => (SelfServiceOutcome::RateLimited, None),
             None => (SelfServiceOutcome::Refused, None),
             Some(a) if a.locked_at.is_some() => (SelfServiceOutcome::Locked, None),
             Some(a) => {
@@ -101,6 +113,9 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        if let (false, Some(mark)) = (verdict.accepted, &card_mark) {
+            self.count_rate(Limit::CardMismatch, mark).await?;
+        }
         Ok(SelfServiceResult {
             outcome,
             account_id: verdict.account_id,

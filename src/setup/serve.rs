@@ -31,6 +31,20 @@ pub async fn serve(services: Services, paths: &Paths, listen: &str) -> Result<()
     if services.config.orgs.iter().any(|o| !o.directory.is_local()) {
         workers.push(tokio::spawn(sync_loop(services.clone(), stopped.clone())));
     }
+    workers.push(tokio::spawn(housekeeping(
+        services.clone(),
+        stopped.clone(),
+    )));
+    match services.anchor_audit_head().await {
+        Ok(problems) if problems.is_empty() => {}
+        Ok(problems) => {
+            for p in &problems {
+                tracing::error!(seq = p.seq, "audit chain: {}", p.what);
+                eprintln!("avain: AUDIT CHAIN: row {}: {}", p.seq, p.what);
+            }
+        }
+        Err(e) => tracing::error!("audit anchor: {e}"),
+    }
     eprintln!(
         "avain: patron pages on http://{}",
         listener
@@ -67,6 +81,28 @@ async fn sync_loop(services: Services, mut stop: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(SYNC_CHECK) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// How often old rate-limit events and typed values are forgotten.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+
+/// Forgets what is kept only for a while: rate-limit events past their
+/// window, and what patrons typed past `attempt_retention_days`.
+async fn housekeeping(services: Services, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = services.forget_old_rate_events().await {
+            tracing::warn!("forgetting rate-limit events: {e}");
+        }
+        match services.forget_old_attempts().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(blanked = n, "typed values past retention forgotten"),
+            Err(e) => tracing::warn!("forgetting typed values: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
             _ = stop.changed() => return,
         }
     }

@@ -49,6 +49,31 @@ pub fn mac(key: &[u8], seq: i64, e: &Entry, prev_mac: &str) -> String {
         .collect()
 }
 
+/// The head's own MAC: over the newest row's sequence number and MAC.
+pub fn head_mac(key: &[u8], seq: i64, row_mac: &str) -> String {
+    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("any key length");
+    m.update(format!("avain-audit-head-v1:{seq}:{row_mac}").as_bytes());
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The head row.
+pub async fn head(tx: &Tx) -> Result<Option<audit_head::Model>, DbErr> {
+    audit_head::Entity::find_by_id(1).one(tx).await
+}
+
+/// The MAC of row `seq`, if the row exists.
+pub async fn mac_at(tx: &Tx, seq: i64) -> Result<Option<String>, DbErr> {
+    Ok(audit::Entity::find()
+        .filter(audit::Column::Seq.eq(seq))
+        .one(tx)
+        .await?
+        .map(|r| r.mac))
+}
+
 /// Appends one row inside the caller's transaction.
 pub async fn append(tx: &Tx, key: &[u8], entry: Entry) -> Result<i64, DbErr> {
     // The UPDATE takes the head's row lock first (PostgreSQL, MariaDB);
@@ -88,6 +113,10 @@ pub async fn append(tx: &Tx, key: &[u8], entry: Entry) -> Result<i64, DbErr> {
     .insert(tx)
     .await?;
     audit_head::Entity::update_many()
+        .col_expr(
+            audit_head::Column::HeadMac,
+            Expr::value(head_mac(key, seq, &row_mac)),
+        )
         .col_expr(audit_head::Column::Mac, Expr::value(row_mac))
         .filter(audit_head::Column::Id.eq(1))
         .exec(tx)
@@ -178,8 +207,26 @@ pub async fn verify(tx: &Tx, key: &[u8]) -> Result<(u64, Vec<Problem>), DbErr> {
             expected_seq = row.seq + 1;
         }
     }
-    let head = audit_head::Entity::find_by_id(1).one(tx).await?;
-    match head {
+    match head(tx).await? {
+        // Never written since heads were keyed: the next audited action keys it.
+        Some(h) if h.head_mac.is_empty() && h.seq > 0 => problems.push(Problem {
+            seq: h.seq,
+            what: "the audit head is not keyed yet (written by an older avain); \
+                   the next audited action keys it"
+                .into(),
+        }),
+        Some(h)
+            if !h.head_mac.is_empty()
+                && !crate::domain::token::hashes_equal(
+                    &h.head_mac,
+                    &head_mac(key, h.seq, &h.mac),
+                ) =>
+        {
+            problems.push(Problem {
+                seq: h.seq,
+                what: "the audit head was changed without the key (wound back?)".into(),
+            })
+        }
         Some(h) if h.seq == expected_seq - 1 && h.mac == prev_mac => {}
         Some(h) => problems.push(Problem {
             seq: h.seq,

@@ -15,6 +15,7 @@ mod migration;
 pub mod mirror;
 pub mod notes;
 pub mod outbox_rows;
+pub mod rate_limits;
 pub mod search;
 pub mod staff_rows;
 pub mod tokens;

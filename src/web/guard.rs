@@ -1,18 +1,17 @@
 //! What protects the patron pages: CSRF pairs (a random value in a
 //! SameSite=Strict cookie, and its MAC in the form), the same-origin check
-//! on posts, sliding-window rate limits per client address, card and
-//! email, and the client address itself (from the socket, or from the
-//! proxy when configured).
+//! on posts, and the client address itself (from the socket, or from a
+//! trusted proxy's `X-Forwarded-For`). The rate limits are shared through
+//! the database (`service::Limit`).
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use base64::Engine;
+use ipnet::IpNet;
 use rand::RngExt;
-use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 pub const CSRF_COOKIE: &str = "avain_csrf";
 
@@ -100,82 +99,66 @@ pub fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
     }
 }
 
-/// Counts events per key in a sliding window.
-pub struct RateLimiter {
-    window: Duration,
-    max: usize,
-    seen: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl RateLimiter {
-    pub fn new(max: usize, window: Duration) -> Self {
-        RateLimiter {
-            window,
-            max,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Records one event for each key; false if any key is over its limit
-    /// (then nothing is recorded, so waiting always helps).
-    pub fn allow(&self, keys: &[String]) -> bool {
-        let now = Instant::now();
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget old keys now and then, so the map cannot grow without bound.
-        if seen.len() > 50_000 {
-            seen.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
-        }
-        for key in keys {
-            if let Some(times) = seen.get_mut(key) {
-                while times
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= self.window)
-                {
-                    times.pop_front();
-                }
-                if times.len() >= self.max {
-                    return false;
-                }
-            }
-        }
-        for key in keys {
-            seen.entry(key.clone()).or_default().push_back(now);
-        }
-        true
-    }
-}
-
 /// The client's address, for rate limits and the attempt log.
 pub struct ClientAddr(pub Option<String>);
 
-/// Set on the router when a reverse proxy on this host forwards requests.
-#[derive(Clone, Copy)]
-pub struct BehindProxy(pub bool);
+/// The reverse proxies whose `X-Forwarded-For` is believed.
+#[derive(Clone, Default)]
+pub struct TrustedProxies(pub Arc<Vec<IpNet>>);
+
+impl TrustedProxies {
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client behind `peer`: when the peer is a trusted proxy, the
+    /// right-most `X-Forwarded-For` entry that is not one (each proxy
+    /// appends the address it saw, so entries left of an untrusted one
+    /// may be made up); otherwise the peer itself.
+    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let mut client = peer;
+        for entry in forwarded_for.unwrap_or_default().rsplit(',') {
+            match entry.trim().parse::<IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !self.trusts(ip) {
+                        break;
+                    }
+                }
+                // A malformed entry: believe nothing further left.
+                Err(_) => break,
+            }
+        }
+        client
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let behind_proxy = parts.extensions.get::<BehindProxy>().is_some_and(|b| b.0);
-        if behind_proxy
-            && let Some(forwarded) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-        {
-            return Ok(ClientAddr(Some(forwarded.trim().to_string())));
-        }
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        ))
+        let Some(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientAddr(None));
+        };
+        let proxies = parts
+            .extensions
+            .get::<TrustedProxies>()
+            .cloned()
+            .unwrap_or_default();
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientAddr(Some(
+            proxies.client(peer, forwarded).to_string(),
+        )))
     }
 }
 
@@ -184,14 +167,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_apply_per_key_and_refusals_are_not_counted() {
-        let limiter = RateLimiter::new(2, Duration::from_secs(60));
-        let a = vec!["ip:1".to_string(), "card:1".to_string()];
-        assert!(limiter.allow(&a));
-        assert!(limiter.allow(&a));
-        assert!(!limiter.allow(&a));
-        assert!(!limiter.allow(&["card:1".to_string()]));
-        assert!(limiter.allow(&["card:2".to_string()]));
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let nets = ["127.0.0.1/32", "10.0.0.0/8"].map(|n| n.parse().unwrap());
+        let proxies = TrustedProxies(Arc::new(nets.to_vec()));
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // A peer that is no proxy: its header is ignored.
+        assert_eq!(
+            proxies.client(ip("192.0.2.7"), Some("203.0.113.9")),
+            ip("192.0.2.7")
+        );
+        // Through the proxy: the address it saw.
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), Some("203.0.113.9")),
+            ip("203.0.113.9")
+        );
+        // A forged entry left of the real one is not believed.
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), Some("1.2.3.4, 203.0.113.9")),
+            ip("203.0.113.9")
+        );
+        // Two trusted proxies in a row.
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), Some("203.0.113.9, 10.1.2.3")),
+            ip("203.0.113.9")
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(proxies.client(ip("127.0.0.1"), None), ip("127.0.0.1"));
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), Some("nonsense")),
+            ip("127.0.0.1")
+        );
+        // Nothing trusted: the peer, always.
+        let none = TrustedProxies::default();
+        assert_eq!(
+            none.client(ip("127.0.0.1"), Some("203.0.113.9")),
+            ip("127.0.0.1")
+        );
     }
 
     fn with_cookie(value: &str) -> HeaderMap {

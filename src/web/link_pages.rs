@@ -7,7 +7,7 @@ use super::guard::ClientAddr;
 use super::{LangQuery, Shared, WebState, html, html_with_csrf, message, render};
 use crate::domain::link::LinkProblem;
 use crate::domain::policy::{CredentialPolicy, MAX_PASSWORD_CHARS};
-use crate::service::{LinkInfo, ServiceError};
+use crate::service::{Limit, LinkInfo, ServiceError};
 use crate::text::Words;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -122,9 +122,15 @@ pub async fn submit(
     if !state.form_ok(&headers, &form.csrf) {
         return super::form_refused(&state, &w, &q);
     }
-    let client_key = format!("client:{}", client.as_deref().unwrap_or("unknown"));
-    if !state.link_clients.allow(&[client_key]) {
-        return super::too_many(&state, &w, &q);
+    let client_name = client.as_deref().unwrap_or("unknown");
+    match state
+        .services
+        .take_rate(&[(Limit::LinkClient, client_name)])
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return super::too_many(&state, &w, &q),
+        Err(err) => return super::server_error(&state, &q, err),
     }
     let answer = state
         .services

@@ -17,7 +17,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use guard::{BehindProxy, RateLimiter};
+use guard::TrustedProxies;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
@@ -26,14 +26,6 @@ use std::time::Duration;
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
-/// Request-form submissions per client address in 15 minutes.
-const PER_CLIENT: usize = 20;
-/// Submissions naming one card or one email in 15 minutes.
-const PER_IDENTIFIER: usize = 5;
-/// Link-page submissions per client address in 15 minutes: tokens cannot
-/// be guessed, so this only bounds the hashing work one client can cause.
-const LINK_PER_CLIENT: usize = 60;
-
 /// Self-service requests worked on at once (each holds a database
 /// connection), and how many may wait before the form says "busy".
 const REQUESTS_AT_ONCE: usize = 4;
@@ -41,9 +33,6 @@ const REQUESTS_WAITING: usize = 2_000;
 
 pub struct WebState {
     pub services: Services,
-    clients: RateLimiter,
-    identifiers: RateLimiter,
-    link_clients: RateLimiter,
     /// Self-service requests answered and still to be done.
     requests: work_queue::WorkQueue,
     secure_cookies: bool,
@@ -83,7 +72,6 @@ struct OrgLink<'a> {
 
 impl WebState {
     pub fn new(services: Services) -> Shared {
-        let window = Duration::from_secs(15 * 60);
         let secure_cookies = services
             .config
             .orgs
@@ -101,9 +89,6 @@ impl WebState {
             .collect();
         Arc::new(WebState {
             services,
-            clients: RateLimiter::new(PER_CLIENT, window),
-            identifiers: RateLimiter::new(PER_IDENTIFIER, window),
-            link_clients: RateLimiter::new(LINK_PER_CLIENT, window),
             requests: work_queue::WorkQueue::new(REQUESTS_AT_ONCE, REQUESTS_WAITING),
             secure_cookies,
             origins,
@@ -169,7 +154,10 @@ const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// The router with every page and the security headers.
 pub fn router(state: Shared) -> Router {
-    let behind_proxy = BehindProxy(state.services.config.web.behind_proxy);
+    // Checked when the configuration was loaded.
+    let proxies = TrustedProxies(Arc::new(
+        state.services.config.web.proxy_nets().unwrap_or_default(),
+    ));
     let deadline = state.request_deadline();
     Router::new()
         .route("/", get(front))
@@ -189,7 +177,7 @@ pub fn router(state: Shared) -> Router {
             listener::request_deadline,
         ))
         .layer(axum::middleware::map_response(security_headers))
-        .layer(axum::Extension(behind_proxy))
+        .layer(axum::Extension(proxies))
         .with_state(state)
 }
 

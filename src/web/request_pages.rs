@@ -7,7 +7,7 @@ use super::guard::ClientAddr;
 use super::{LangQuery, Shared, WebState, html, html_with_csrf, not_found, render};
 use crate::config::OrgConfig;
 use crate::domain::normalize::{card_key, email_key, within_typed_limits};
-use crate::service::ServiceError;
+use crate::service::{Limit, ServiceError};
 use crate::text::Words;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -95,16 +95,19 @@ pub async fn submit(
         *response.status_mut() = StatusCode::BAD_REQUEST;
         return response;
     }
-    let client_key = format!("client:{}", client.as_deref().unwrap_or("unknown"));
-    if !state.clients.allow(&[client_key]) {
-        return super::too_many(&state, &w, &q);
-    }
-    let mut identifiers = vec![format!("email:{slug}:{}", email_key(&email))];
-    if let Some(c) = &card {
-        identifiers.push(format!("card:{slug}:{}", card_key(c)));
-    }
-    if !state.identifiers.allow(&identifiers) {
-        return super::too_many(&state, &w, &q);
+    let pair = match &card {
+        Some(c) => format!("{slug}:{}:{}", card_key(c), email_key(&email)),
+        None => format!("{slug}:{}", email_key(&email)),
+    };
+    let client_name = client.as_deref().unwrap_or("unknown");
+    let events = [
+        (Limit::FormClient, client_name),
+        (Limit::FormPair, pair.as_str()),
+    ];
+    match state.services.take_rate(&events).await {
+        Ok(true) => {}
+        Ok(false) => return super::too_many(&state, &w, &q),
+        Err(err) => return super::server_error(&state, &q, err),
     }
     // The answer does not wait for the lookup, the hashing or the mail:
     // a match and a miss take the same time and look the same.

@@ -1,4 +1,6 @@
-//! The newest audit row's sequence number and MAC; one row, locked by every audit write.
+//! The newest audit row's sequence number and MAC, and a MAC over both
+//! (so the head cannot be wound back to an earlier row without the key);
+//! one row, locked by every audit write.
 
 use sea_orm::entity::prelude::*;
 
@@ -9,6 +11,7 @@ pub struct Model {
     pub id: i64,
     pub seq: i64,
     pub mac: String,
+    pub head_mac: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

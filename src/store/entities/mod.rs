@@ -11,6 +11,7 @@ pub mod directory_sync;
 pub mod email_history;
 pub mod note;
 pub mod outbox;
+pub mod rate_event;
 pub mod reset_token;
 pub mod search_term;
 pub mod staff;

@@ -1,0 +1,54 @@
+//! Shared sliding-window limits: each counted event is a row, so every
+//! process on the database sees the same counts and a restart forgets
+//! nothing. Buckets are MACs made by the service layer; this module only
+//! counts, records and forgets.
+
+use super::Tx;
+use super::entities::rate_event;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+/// Records one event in each bucket, unless one of them already holds
+/// `max` events since `since` (then nothing is recorded, so waiting
+/// always helps). True when recorded.
+pub async fn take(tx: &Tx, buckets: &[(String, u64)], since: i64, now: i64) -> Result<bool, DbErr> {
+    for (bucket, max) in buckets {
+        if count_since(tx, bucket, since).await? >= *max {
+            return Ok(false);
+        }
+    }
+    for (bucket, _) in buckets {
+        record(tx, bucket, now).await?;
+    }
+    Ok(true)
+}
+
+/// Events in `bucket` since `since`.
+pub async fn count_since(tx: &Tx, bucket: &str, since: i64) -> Result<u64, DbErr> {
+    rate_event::Entity::find()
+        .filter(rate_event::Column::Bucket.eq(bucket))
+        .filter(rate_event::Column::At.gt(since))
+        .count(tx)
+        .await
+}
+
+/// Counts one event.
+pub async fn record(tx: &Tx, bucket: &str, at: i64) -> Result<(), DbErr> {
+    let row = rate_event::ActiveModel {
+        bucket: Set(bucket.to_string()),
+        at: Set(at),
+        ..Default::default()
+    };
+    rate_event::Entity::insert(row)
+        .exec_without_returning(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Forgets events older than `before`; returns how many.
+pub async fn forget_before(tx: &Tx, before: i64) -> Result<u64, DbErr> {
+    rate_event::Entity::delete_many()
+        .filter(rate_event::Column::At.lt(before))
+        .exec(tx)
+        .await
+        .map(|r| r.rows_affected)
+}
