@@ -6,13 +6,18 @@
 use crate::config::PathOverrides;
 use tracing_subscriber::EnvFilter;
 
-/// Starts file logging; keep the guard alive until exit so lines are flushed.
-pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = std::env::var_os("AVAIN_LOG_DIR")
+/// The folder logs go to.
+pub fn log_dir() -> std::path::PathBuf {
+    std::env::var_os("AVAIN_LOG_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
             crate::config::base_data_dir(&PathOverrides::from_env(None, false)).join("logs")
-        });
+        })
+}
+
+/// Starts file logging; keep the guard alive until exit so lines are flushed.
+pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = log_dir();
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::daily(dir, "avain.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);

@@ -100,7 +100,8 @@ impl Installation {
         let (services, paths) = avain::setup::open(&overrides)
             .await
             .unwrap_or_else(|e| panic!("{}", e.message));
-        let login = avain::setup::os_login().unwrap_or_else(|e| panic!("{}", e.message));
+        let login = avain::setup::os_login(&services.config.auth)
+            .unwrap_or_else(|e| panic!("{}", e.message));
         let staff = services.identify_os_user(&login).await.unwrap();
         let pepper = Pepper::load(&paths.pepper_file).unwrap();
         (services, staff, CredentialHasher::new(Arc::new(pepper)))

@@ -71,7 +71,6 @@ pub async fn dispatch(cli: &Cli, s: &Services, staff: &Staff, command: &Command)
         Command::Invite(a) => super::mail_commands::invite(cli, s, staff, a).await,
         Command::Staff(c) => admin::staff(cli, s, staff, c).await,
         Command::Audit(c) => admin::audit(cli, s, staff, c).await,
-        Command::Check => admin::check(cli, s, staff).await,
         Command::Import(c) => admin::import(cli, s, staff, c).await,
         Command::Sync(a) => super::directory_commands::sync(cli, s, staff, a).await,
         other => Err(CliError::bad_input(format!(

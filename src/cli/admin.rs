@@ -347,10 +347,20 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
 }
 
 /// `avain check`: exit 0 when everything holds, 1 with the findings.
-pub async fn check(cli: &Cli, s: &Services, me: &Staff) -> CliResult {
+pub async fn check(cli: &Cli, s: &Services, me: &Staff, paths: &Paths) -> CliResult {
     let report = s.check_database(me).await?;
+    let log_dir = crate::logging::log_dir();
+    let exposed = crate::setup::file_modes::exposed_files(paths, Some(&log_dir));
+    let ok = report.ok() && exposed.is_empty();
     if cli.json {
-        json(&report);
+        let exposed: Vec<_> = exposed
+            .iter()
+            .map(|(p, mode)| serde_json::json!({ "path": p, "mode": format!("{mode:o}") }))
+            .collect();
+        let mut value = serde_json::to_value(&report).expect("plain data");
+        value["readable_by_others"] = serde_json::Value::Array(exposed);
+        value["ok"] = serde_json::Value::Bool(ok);
+        json(&value);
     } else {
         let c = &report.consistency;
         if let Some(integrity) = &c.integrity_check {
@@ -388,9 +398,17 @@ pub async fn check(cli: &Cli, s: &Services, me: &Staff) -> CliResult {
             report.audit.rows_checked,
             report.audit.problems.len()
         );
-        println!("{}", if report.ok() { "ok" } else { "PROBLEMS FOUND" });
+        if exposed.is_empty() {
+            println!("files others can read: none");
+        } else {
+            println!("files others can read (run `chmod go= PATH` on each):");
+            for (path, mode) in &exposed {
+                println!("  {:o} {}", mode, safe(&path.display().to_string()));
+            }
+        }
+        println!("{}", if ok { "ok" } else { "PROBLEMS FOUND" });
     }
-    if report.ok() {
+    if ok {
         Ok(())
     } else {
         Err(CliError::already_reported(1))

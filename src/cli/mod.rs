@@ -116,6 +116,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             if let Command::Outbox(args::OutboxCommand::Run { once }) = command {
                 return mail_commands::run(cli, &services, &paths, *once).await;
             }
+            if let Command::Check = command {
+                return admin::check(cli, &services, &staff, &paths).await;
+            }
             Box::pin(accounts::dispatch(cli, &services, &staff, command)).await?;
             if queues_mail(command) {
                 deliver_now(&services, &paths).await;

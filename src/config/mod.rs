@@ -124,6 +124,10 @@ pub enum AuthMode {
 pub struct AuthConfig {
     #[serde(default)]
     pub mode: AuthMode,
+    /// The user avain runs as under the sudo wrapper: only a process
+    /// running as this user believes sudo's `SUDO_USER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_user: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]

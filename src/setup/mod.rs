@@ -4,6 +4,7 @@
 //! the benchmarks and the doors all start through here, so none of them
 //! needs the command line's own module.
 
+pub mod file_modes;
 mod identity;
 pub mod secret_input;
 mod serve;
@@ -152,7 +153,7 @@ pub async fn create_installation(
     let services = Services::open(config, paths).await?;
     let login = match admin {
         Some(l) => l,
-        None => os_login()?,
+        None => os_login(&services.config.auth)?,
     };
     match services.create_first_admin(&login, admin_name).await {
         Ok(_) | Err(ServiceError::Refused(_)) => Ok(services),

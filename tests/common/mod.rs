@@ -10,6 +10,7 @@ use avain::service::{NewStaffMember, Role, Services, Staff};
 use avain::store::Store;
 use std::sync::Arc;
 
+pub mod bin;
 pub mod contracts;
 pub mod slapd;
 pub mod smtp;
@@ -92,6 +93,14 @@ impl Drop for DbGuard {
 
 fn require_all() -> bool {
     std::env::var("AVAIN_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Says why a test skips; fails when everything is required.
+pub fn skip(why: &str) {
+    if require_all() {
+        panic!("AVAIN_TEST_REQUIRE_ALL=1 but {why}");
+    }
+    eprintln!("note: {why}: skipping this test");
 }
 
 /// The backends this run tests: name and server URL (None for SQLite).

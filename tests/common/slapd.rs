@@ -45,17 +45,7 @@ fn binary() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-fn require_all() -> bool {
-    std::env::var("AVAIN_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
-}
-
-/// Says why a test skips; fails when everything is required.
-pub fn skip(why: &str) {
-    if require_all() {
-        panic!("AVAIN_TEST_REQUIRE_ALL=1 but {why}");
-    }
-    eprintln!("note: {why}: skipping this test");
-}
+pub use super::skip;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
