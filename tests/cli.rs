@@ -191,7 +191,12 @@ fn the_demo_supports_every_desk_command() {
     let weak = demo(&["redeem", token], data, Some("12ab\n12ab\n"));
     assert_eq!(weak.code, 1, "{}", weak.stderr);
     assert!(weak.stderr.contains("only digits"), "{}", weak.stderr);
-    let ok = demo(&["redeem", &link], data, Some("4831\n4831\n"));
+    // The link read from standard input, so it stays out of the process list.
+    let ok = demo(
+        &["redeem", "-"],
+        data,
+        Some(&format!("{link}\n4831\n4831\n")),
+    );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     let again = demo(&["redeem", token], data, Some("4831\n"));
     assert_eq!(again.code, 1);

@@ -211,3 +211,33 @@ fn a_spoofed_sudo_user_is_not_believed_outside_the_service_user() {
     assert_ne!(forged.status.code(), Some(0));
     assert!(said(&forged).contains("nobody"), "{}", said(&forged));
 }
+
+#[test]
+fn output_to_a_reader_that_went_away_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert_eq!(
+        avain(data, &["--demo", "demo", "--no-console"], None).code,
+        0
+    );
+    for args in [
+        &["--demo", "search", "virta"][..],
+        &["--demo", "--json", "search", "virta"][..],
+        &["--demo", "outbox", "list"][..],
+        &["completions", "zsh"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_avain"))
+            .args(args)
+            .env("AVAIN_DATA_DIR", data)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader leaves before anything is written (`| head -0`).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -167,6 +167,43 @@ async fn the_audit_chain_reports_altered_inserted_and_deleted_rows() {
 }
 
 #[tokio::test]
+async fn only_an_admin_may_read_a_live_link_out_of_the_outbox() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let s = &h.services;
+        let aino = id_of(h, "2900100001").await;
+        let sent = s
+            .send_link(&h.desk_library, aino, Some(LinkPurpose::Reset))
+            .await
+            .unwrap();
+        // Still queued: the mail holds the live link.
+        let desk = s
+            .outbox_message(&h.desk_library, sent.outbox_id, true)
+            .await;
+        assert!(
+            matches!(desk, Err(ServiceError::Forbidden(_))),
+            "{}: {desk:?}",
+            h.backend
+        );
+        let plain = s
+            .outbox_message(&h.desk_library, sent.outbox_id, false)
+            .await
+            .unwrap();
+        assert_eq!(plain.link, None);
+        let admin = s
+            .outbox_message(&h.admin, sent.outbox_id, true)
+            .await
+            .unwrap();
+        assert!(
+            admin.link.as_deref().is_some_and(|l| l.contains("/link/")),
+            "{:?}",
+            admin.link
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn cutting_the_tail_and_winding_the_head_back_is_detected() {
     on_every_backend(async |h: &Harness| {
         seed(h).await;

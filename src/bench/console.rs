@@ -8,6 +8,7 @@
 use super::{open_services, prepare};
 use crate::bench::ConsoleBenchArgs;
 use crate::config::Language;
+use crate::setup::stdout::out;
 use crate::tui::action::{Action, Effect};
 use crate::tui::app::SEARCH_LIMIT;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -110,7 +111,7 @@ pub async fn run(args: &ConsoleBenchArgs) -> anyhow::Result<()> {
         ms(percentile(&mut all, 0.99)),
         ms(percentile(&mut all, 1.0)),
     )?;
-    print!("{report}");
+    out!("{report}");
     if let Some(path) = &args.report {
         std::fs::write(path, &report)?;
     }

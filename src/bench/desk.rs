@@ -13,6 +13,7 @@ use super::{DeskAction, DeskBenchArgs};
 use crate::domain::link::LinkPurpose;
 use crate::domain::policy::{self, CredentialPolicy};
 use crate::service::{Badge, NewCredential, ServiceError, Services, Staff};
+use crate::setup::stdout::outln;
 use crate::setup::{Failure as CliError, Invocation};
 use serde_json::json;
 use std::collections::HashSet;
@@ -166,7 +167,7 @@ pub async fn run(inv: &Invocation, args: &DeskBenchArgs) -> Result<(), CliError>
         let kind = kinds[rng.below(kinds.len() as u64) as usize];
         let pick = pick_account(&services, &staff, &mut rng, shard, &used).await?;
         used.insert(pick.id);
-        println!(
+        outln!(
             "{}",
             json!({ "seq": seq, "start": kind.code(), "account": pick.id })
         );
@@ -186,7 +187,7 @@ pub async fn run(inv: &Invocation, args: &DeskBenchArgs) -> Result<(), CliError>
                         "code": e.code(), "error": crate::domain::sanitize::sanitize_line(&e.to_string(), 300) })
             }
         };
-        println!("{line}");
+        outln!("{line}");
         if let Some(mailer) = &mailer
             && kind != DeskAction::Note
             && let Err(e) = mailer.deliver_due(50).await
@@ -194,7 +195,7 @@ pub async fn run(inv: &Invocation, args: &DeskBenchArgs) -> Result<(), CliError>
             eprintln!("avain: mail stays queued: {e:#}");
         }
     }
-    println!(
+    outln!(
         "{}",
         json!({ "done": true, "ok": ok, "refused": refused, "failed": failed })
     );

@@ -3,6 +3,7 @@
 //! over random accounts of a directory-backed organisation of the
 //! configured installation. Prints one JSON line.
 
+use crate::setup::stdout::outln;
 use crate::setup::{Failure, Invocation};
 use rand::RngExt;
 use std::time::{Duration, Instant};
@@ -51,7 +52,7 @@ pub async fn run(inv: &Invocation, args: &RefreshBenchArgs) -> Result<(), Failur
         }
     }
     times.sort();
-    println!(
+    outln!(
         "{}",
         serde_json::json!({
             "org": args.org,

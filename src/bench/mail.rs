@@ -8,6 +8,7 @@ use crate::mail::Transport;
 use crate::secrets::Pepper;
 use crate::service::Delivery;
 use crate::service::Services;
+use crate::setup::stdout::outln;
 use crate::store::{Store, bulk};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,10 +61,10 @@ pub async fn run(args: &MailBenchArgs) -> anyhow::Result<()> {
         .invite_first_login(&admin, "kaupunki", false, &quiet)
         .await?;
     let queue_time = start.elapsed();
-    println!("### Bulk invitations (SQLite)\n");
-    println!("| invitations queued | seconds | per second |");
-    println!("| ---: | ---: | ---: |");
-    println!(
+    outln!("### Bulk invitations (SQLite)\n");
+    outln!("| invitations queued | seconds | per second |");
+    outln!("| ---: | ---: | ---: |");
+    outln!(
         "| {} | {:.2} | {:.0} |",
         report.queued,
         queue_time.as_secs_f64(),
@@ -92,10 +93,10 @@ pub async fn run(args: &MailBenchArgs) -> anyhow::Result<()> {
             sent += t.await??.sent;
         }
         let time = start.elapsed();
-        println!("\n### Delivery to {url} ({} workers)\n", args.workers);
-        println!("| mails sent | seconds | per second |");
-        println!("| ---: | ---: | ---: |");
-        println!(
+        outln!("\n### Delivery to {url} ({} workers)\n", args.workers);
+        outln!("| mails sent | seconds | per second |");
+        outln!("| ---: | ---: | ---: |");
+        outln!(
             "| {sent} | {:.2} | {:.0} |",
             time.as_secs_f64(),
             sent as f64 / time.as_secs_f64()

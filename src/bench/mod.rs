@@ -12,6 +12,7 @@ use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::secrets::Pepper;
 use crate::service::{Services, Staff};
+use crate::setup::stdout::out;
 use crate::store::{Store, accounts, bulk};
 use anyhow::Context;
 pub use args::{BenchArgs, ConsoleBenchArgs, DeskAction, DeskBenchArgs, MailBenchArgs};
@@ -132,7 +133,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             last.1.as_secs_f64() / first.1.as_secs_f64()
         )?;
     }
-    print!("{report}");
+    out!("{report}");
     if let Some(path) = &args.report {
         std::fs::write(path, &report).with_context(|| format!("writing {}", path.display()))?;
     }

@@ -8,6 +8,7 @@ use super::output::{json, safe};
 use super::{Cli, CliError, CliResult, admin, print, secret_input};
 use crate::domain::link::LinkPurpose;
 use crate::service::{IdentityCheck, NewCredential, RevealField, Services, Staff};
+use crate::setup::stdout::outln;
 
 pub async fn dispatch(cli: &Cli, s: &Services, staff: &Staff, command: &Command) -> CliResult {
     match command {
@@ -83,7 +84,7 @@ fn done(cli: &Cli, message: &str) -> CliResult {
     if cli.json {
         json(&serde_json::json!({ "ok": true, "message": message }));
     } else {
-        println!("{message}");
+        outln!("{message}");
     }
     Ok(())
 }
@@ -94,14 +95,14 @@ async fn search(cli: &Cli, s: &Services, staff: &Staff, query: &str, limit: usiz
         json(&found);
     } else if found.is_empty() {
         let w = print::words(cli, s);
-        println!(
+        outln!(
             "{}",
             w.f("cli.no_match", &[("query", &format!("{:?}", safe(query)))])
         );
     } else {
         let w = print::words(cli, s);
         for a in &found {
-            println!("{}", print::search_row(&w, a));
+            outln!("{}", print::search_row(&w, a));
         }
     }
     if found.is_empty() {
@@ -123,7 +124,7 @@ async fn show(cli: &Cli, s: &Services, staff: &Staff, a: &super::args::ShowArgs)
         if cli.json {
             json(&serde_json::json!({ "field": field.code(), "value": value }));
         } else {
-            println!("{}: {}", field.code(), safe(&value));
+            outln!("{}: {}", field.code(), safe(&value));
         }
         return Ok(());
     }
@@ -169,7 +170,7 @@ async fn tokens(cli: &Cli, s: &Services, staff: &Staff, account: &str) -> CliRes
         json(&links);
     } else if links.is_empty() {
         let w = print::words(cli, s);
-        println!("{}", w.f("cli.no_links", &[("id", &id.to_string())]));
+        outln!("{}", w.f("cli.no_links", &[("id", &id.to_string())]));
     } else {
         print::links(&print::words(cli, s), &links, s.now());
     }
@@ -193,7 +194,7 @@ async fn send_link(
         json(&sent);
     } else {
         let w = print::words(cli, s);
-        println!(
+        outln!(
             "{}",
             w.f(
                 "cli.link_queued",
@@ -208,7 +209,7 @@ async fn send_link(
         );
         if !sent.revoked.is_empty() {
             let ids: Vec<String> = sent.revoked.iter().map(|i| i.to_string()).collect();
-            println!("{}", w.f("cli.older_revoked", &[("ids", &ids.join(", "))]));
+            outln!("{}", w.f("cli.older_revoked", &[("ids", &ids.join(", "))]));
         }
     }
     Ok(())
@@ -233,9 +234,9 @@ async fn set_pin(
         (Some(secret), true) => {
             json(&serde_json::json!({ "ok": true, "generated": secret.as_str() }))
         }
-        (Some(secret), false) => println!("new PIN/password (shown once): {}", secret.as_str()),
+        (Some(secret), false) => outln!("new PIN/password (shown once): {}", secret.as_str()),
         (None, true) => json(&serde_json::json!({ "ok": true })),
-        (None, false) => println!("PIN/password set"),
+        (None, false) => outln!("PIN/password set"),
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use super::output::{json, safe};
 use super::{Cli, CliError, CliResult, secret_input};
 use crate::config::{PathOverrides, Paths};
 use crate::service::{NewStaffMember, Role, Services, Staff};
+use crate::setup::stdout::{out, outln};
 use crate::setup::{create_installation, load_config};
 
 /// The example configuration, written by `init` for the admin to edit.
@@ -22,7 +23,7 @@ pub async fn init(cli: &Cli, args: &InitArgs, overrides: &PathOverrides) -> CliR
         }
         std::fs::write(&config_path, EXAMPLE_CONFIG)
             .map_err(|e| CliError::bad_input(format!("{}: {e}", config_path.display())))?;
-        println!(
+        outln!(
             "wrote {} (edit the organisations, then run `avain config check`)",
             config_path.display()
         );
@@ -32,7 +33,7 @@ pub async fn init(cli: &Cli, args: &InitArgs, overrides: &PathOverrides) -> CliR
     if cli.json {
         json(&serde_json::json!({ "ok": true, "config": config_path, "data_dir": paths.data_dir }));
     } else {
-        println!(
+        outln!(
             "ready: database {}",
             crate::config::redact_url_password(&paths.database_url)
         );
@@ -48,9 +49,9 @@ pub async fn migrate(cli: &Cli, overrides: &PathOverrides) -> CliResult {
     if cli.json {
         json(&serde_json::json!({ "applied": applied }));
     } else if applied.is_empty() {
-        println!("the database is up to date");
+        outln!("the database is up to date");
     } else {
-        println!("applied: {}", applied.join(", "));
+        outln!("applied: {}", applied.join(", "));
     }
     Ok(())
 }
@@ -71,16 +72,16 @@ pub async fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             "config": config,
         }));
     } else {
-        println!("# {} is valid", paths.config_file.display());
-        println!("# data folder: {}", paths.data_dir.display());
-        println!(
+        outln!("# {} is valid", paths.config_file.display());
+        outln!("# data folder: {}", paths.data_dir.display());
+        outln!(
             "# database:    {}",
             crate::config::redact_url_password(&paths.database_url)
         );
-        println!("# pepper file: {}", paths.pepper_file.display());
-        print!("{}", config.to_redacted_toml());
+        outln!("# pepper file: {}", paths.pepper_file.display());
+        out!("{}", config.to_redacted_toml());
         if !checks.is_empty() {
-            println!();
+            outln!();
             super::directory_commands::print_checks(
                 &super::print::words_for(cli, &config),
                 &checks,
@@ -129,7 +130,7 @@ pub async fn staff(cli: &Cli, s: &Services, me: &Staff, c: &StaffCommand) -> Cli
             if cli.json {
                 json(&serde_json::json!({ "ok": true, "id": id }));
             } else {
-                println!("staff {login} added (#{id})");
+                outln!("staff {login} added (#{id})");
             }
         }
         StaffCommand::List => {
@@ -138,7 +139,7 @@ pub async fn staff(cli: &Cli, s: &Services, me: &Staff, c: &StaffCommand) -> Cli
                 json(&list);
             } else {
                 for m in list {
-                    println!(
+                    outln!(
                         "{:<16} {:<28} {:<6} {:<24} {}{}",
                         safe(&m.login),
                         safe(&m.full_name),
@@ -155,7 +156,7 @@ pub async fn staff(cli: &Cli, s: &Services, me: &Staff, c: &StaffCommand) -> Cli
             if cli.json {
                 json(&serde_json::json!({ "ok": true }));
             } else {
-                println!("staff {login} disabled");
+                outln!("staff {login} disabled");
             }
         }
     }
@@ -175,7 +176,7 @@ pub async fn audit(cli: &Cli, s: &Services, me: &Staff, c: &AuditCommand) -> Cli
             } else {
                 let w = super::print::words(cli, s);
                 for r in rows {
-                    println!(
+                    outln!(
                         "{:>6} {} {:<20} {:<20} {} {}",
                         r.seq,
                         w.time(r.at),
@@ -193,11 +194,11 @@ pub async fn audit(cli: &Cli, s: &Services, me: &Staff, c: &AuditCommand) -> Cli
             if cli.json {
                 json(&v);
             } else if v.ok() {
-                println!("audit chain intact: {} rows checked", v.rows_checked);
+                outln!("audit chain intact: {} rows checked", v.rows_checked);
             } else {
-                println!("AUDIT CHAIN BROKEN ({} rows checked):", v.rows_checked);
+                outln!("AUDIT CHAIN BROKEN ({} rows checked):", v.rows_checked);
                 for p in &v.problems {
-                    println!("  row {}: {}", p.seq, p.what);
+                    outln!("  row {}: {}", p.seq, p.what);
                 }
             }
             if v.ok() {
@@ -238,7 +239,7 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
             if cli.json {
                 json(&report);
             } else {
-                println!(
+                outln!(
                     "{}{} rows: {} created, {} updated",
                     if report.dry_run {
                         "dry run, nothing written: "
@@ -278,7 +279,9 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
 pub fn completions(args: &CompletionsArgs) {
     use clap::CommandFactory;
     let mut command = super::Cli::command();
-    clap_complete::generate(args.shell, &mut command, "avain", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "avain", &mut script);
+    crate::setup::stdout::write_bytes(&script);
 }
 
 pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> CliResult {
@@ -290,7 +293,7 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
             } else {
                 let w = super::print::words(cli, s);
                 for m in &mails {
-                    println!(
+                    outln!(
                         "{:>6} {} {:<18} {:<10} {:<34} attempts {}{}",
                         m.mail.id,
                         w.time(m.mail.created_at),
@@ -313,9 +316,7 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
             if cli.json {
                 json(&serde_json::json!({ "due_now": count }));
             } else {
-                println!(
-                    "{count} waiting mail(s) are due now; `avain outbox run --once` sends them"
-                );
+                outln!("{count} waiting mail(s) are due now; `avain outbox run --once` sends them");
             }
         }
         OutboxCommand::Show { id, reveal } => {
@@ -323,7 +324,7 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
             if cli.json {
                 json(&m);
             } else {
-                println!(
+                outln!(
                     "mail {} ({}), {} to {}",
                     m.mail.id,
                     m.mail.template,
@@ -331,14 +332,14 @@ pub async fn outbox(cli: &Cli, s: &Services, me: &Staff, c: &OutboxCommand) -> C
                     safe(&m.mail.recipient_masked)
                 );
                 if let Some(answer) = &m.mail.last_answer {
-                    println!("server answer: {}", safe(answer));
+                    outln!("server answer: {}", safe(answer));
                 }
                 let kept = m.mail.status.is_pending();
                 match (&m.link, reveal) {
-                    (Some(link), _) => println!("link: {}", safe(link)),
-                    _ if !kept => println!("link: not kept (the mail is {})", m.mail.status),
-                    (None, true) => println!("link: no longer kept (used, revoked or expired)"),
-                    (None, false) => println!("link: [redacted; --reveal shows it and is audited]"),
+                    (Some(link), _) => outln!("link: {}", safe(link)),
+                    _ if !kept => outln!("link: not kept (the mail is {})", m.mail.status),
+                    (None, true) => outln!("link: no longer kept (used, revoked or expired)"),
+                    (None, false) => outln!("link: [redacted; --reveal shows it and is audited]"),
                 }
             }
         }
@@ -364,7 +365,7 @@ pub async fn check(cli: &Cli, s: &Services, me: &Staff, paths: &Paths) -> CliRes
     } else {
         let c = &report.consistency;
         if let Some(integrity) = &c.integrity_check {
-            println!("SQLite integrity check: {}", safe(integrity));
+            outln!("SQLite integrity check: {}", safe(integrity));
         }
         for (what, v) in [
             ("links without their mail row", &c.links_without_mail),
@@ -375,15 +376,15 @@ pub async fn check(cli: &Cli, s: &Services, me: &Staff, paths: &Paths) -> CliRes
             ),
         ] {
             if v.count == 0 {
-                println!("{what}: none");
+                outln!("{what}: none");
             } else {
-                println!("{what}: {} (first ids {:?})", v.count, v.ids);
+                outln!("{what}: {} (first ids {:?})", v.count, v.ids);
             }
         }
         if report.cut_pushes.is_empty() {
-            println!("changes cut off on their way to a directory: none");
+            outln!("changes cut off on their way to a directory: none");
         } else {
-            println!(
+            outln!(
                 "changes cut off on their way to a directory (check these accounts): {}",
                 report
                     .cut_pushes
@@ -393,20 +394,20 @@ pub async fn check(cli: &Cli, s: &Services, me: &Staff, paths: &Paths) -> CliRes
                     .join(", ")
             );
         }
-        println!(
+        outln!(
             "audit chain: {} rows checked, {} problem(s)",
             report.audit.rows_checked,
             report.audit.problems.len()
         );
         if exposed.is_empty() {
-            println!("files others can read: none");
+            outln!("files others can read: none");
         } else {
-            println!("files others can read (run `chmod go= PATH` on each):");
+            outln!("files others can read (run `chmod go= PATH` on each):");
             for (path, mode) in &exposed {
-                println!("  {:o} {}", mode, safe(&path.display().to_string()));
+                outln!("  {:o} {}", mode, safe(&path.display().to_string()));
             }
         }
-        println!("{}", if ok { "ok" } else { "PROBLEMS FOUND" });
+        outln!("{}", if ok { "ok" } else { "PROBLEMS FOUND" });
     }
     if ok {
         Ok(())

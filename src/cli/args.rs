@@ -256,7 +256,9 @@ pub struct NoteArgs {
 
 #[derive(Debug, Args)]
 pub struct RedeemArgs {
-    /// The token from the link (the part after /link/).
+    /// The link or its token (the part after /link/). `-` reads it from
+    /// standard input (its first line, then the new value once or twice),
+    /// which keeps a live token out of the process list.
     pub token: String,
 }
 

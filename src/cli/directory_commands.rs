@@ -6,6 +6,7 @@ use super::output::{Progress, json, safe};
 use super::{Cli, CliError, CliResult, print};
 use crate::config::{Config, Paths};
 use crate::service::{DirectoryCheck, Services, Staff, SyncOptions, check_directories};
+use crate::setup::stdout::outln;
 use crate::text::Words;
 
 /// `avain sync --org SLUG [--full] [--dry-run]`.
@@ -29,7 +30,7 @@ pub async fn sync(cli: &Cli, s: &Services, staff: &Staff, a: &SyncArgs) -> CliRe
         .iter()
         .map(|(f, n)| format!("{f} {n}"))
         .collect();
-    println!(
+    outln!(
         "{}",
         w.f(
             if report.dry_run {
@@ -57,7 +58,7 @@ pub async fn sync(cli: &Cli, s: &Services, staff: &Staff, a: &SyncArgs) -> CliRe
         )
     );
     if !fields.is_empty() {
-        println!("  {}: {}", w.t("cli.changed_fields"), fields.join(", "));
+        outln!("  {}: {}", w.t("cli.changed_fields"), fields.join(", "));
     }
     for p in &report.problems {
         eprintln!("  {}", safe(p));
@@ -75,8 +76,8 @@ pub fn print_checks(w: &Words, checks: &[DirectoryCheck]) {
             safe(&c.address)
         );
         match (&c.error, c.connect_ms, c.first_page) {
-            (Some(e), _, _) => println!("{head}: {}", w.directory_error(c.system, e)),
-            (None, Some(ms), Some((n, page_ms))) => println!(
+            (Some(e), _, _) => outln!("{head}: {}", w.directory_error(c.system, e)),
+            (None, Some(ms), Some((n, page_ms))) => outln!(
                 "{head}: {}",
                 w.f(
                     "cli.directory_read",
@@ -87,11 +88,11 @@ pub fn print_checks(w: &Words, checks: &[DirectoryCheck]) {
                     ]
                 )
             ),
-            (None, Some(ms), None) => println!(
+            (None, Some(ms), None) => outln!(
                 "{head}: {}",
                 w.f("cli.directory_ok", &[("ms", &ms.to_string())])
             ),
-            (None, None, _) => println!("{head}"),
+            (None, None, _) => outln!("{head}"),
         }
     }
 }
@@ -116,7 +117,7 @@ pub async fn test(cli: &Cli, config: &Config, paths: &Paths, c: &DirectoryComman
     if cli.json {
         json(&checks);
     } else if checks.is_empty() {
-        println!("{}", print::words_for(cli, config).t("cli.no_directories"));
+        outln!("{}", print::words_for(cli, config).t("cli.no_directories"));
     } else {
         print_checks(&print::words_for(cli, config), &checks);
     }

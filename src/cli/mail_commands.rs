@@ -5,6 +5,7 @@ use super::output::json;
 use super::{Cli, CliError, CliResult};
 use crate::config::Paths;
 use crate::service::{Services, Staff};
+use crate::setup::stdout::outln;
 use std::time::Duration;
 
 /// `avain outbox run [--once]`.
@@ -17,9 +18,12 @@ pub async fn run(cli: &Cli, s: &Services, paths: &Paths, once: bool) -> CliResul
         if cli.json {
             json(&report);
         } else {
-            println!(
+            outln!(
                 "sent {}, to retry {}, failed {}, cancelled {}",
-                report.sent, report.retrying, report.failed, report.cancelled
+                report.sent,
+                report.retrying,
+                report.failed,
+                report.cancelled
             );
         }
         return Ok(());
@@ -44,7 +48,7 @@ pub async fn invite(cli: &Cli, s: &Services, staff: &Staff, args: &InviteArgs) -
         if cli.json {
             json(&stats);
         } else {
-            println!(
+            outln!(
                 "awaiting first login {}\nmail: queued {}, sent {}, failed {}\nlinks: live {}, used {}, expired {}, revoked {}",
                 stats.awaiting_first_login,
                 stats.mail_queued,
@@ -71,7 +75,7 @@ pub async fn invite(cli: &Cli, s: &Services, staff: &Staff, args: &InviteArgs) -
     if cli.json {
         json(&report);
     } else {
-        println!(
+        outln!(
             "{}{} awaiting first login: {} invitations queued, {} already have a live one{}",
             if report.dry_run {
                 "dry run, nothing queued: "

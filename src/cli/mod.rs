@@ -14,6 +14,7 @@ pub use args::Cli;
 
 use crate::config::{PathOverrides, Paths};
 use crate::service::{Services, Staff};
+use crate::setup::stdout::outln;
 use crate::setup::{Invocation, secret_input};
 use args::Command;
 use std::process::ExitCode;
@@ -189,7 +190,7 @@ async fn identify(cli: &Cli, services: &Services) -> Result<Staff, CliError> {
 /// Opens the console and prints what it leaves to say.
 async fn open_console(cli: &Cli, overrides: &PathOverrides) -> CliResult {
     if let Some(message) = crate::setup::open_console(&cli.invocation(overrides)).await? {
-        println!("{message}");
+        outln!("{message}");
     }
     Ok(())
 }

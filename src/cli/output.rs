@@ -2,6 +2,7 @@
 //! people (nothing from the database reaches the terminal unfiltered).
 
 use crate::domain::sanitize::sanitize_line;
+use crate::setup::stdout::outln;
 use serde::Serialize;
 
 /// Longest value printed on one line.
@@ -13,7 +14,7 @@ pub fn safe(text: &str) -> String {
 }
 
 pub fn json<T: Serialize>(value: &T) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("values serialise")
     );

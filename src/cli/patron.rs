@@ -5,10 +5,15 @@ use super::args::{RedeemArgs, SelfServiceArgs};
 use super::output::json;
 use super::{Cli, CliError, CliResult, secret_input};
 use crate::service::{LinkProblem, Services};
+use crate::setup::stdout::outln;
 
 pub async fn redeem(cli: &Cli, s: &Services, args: &RedeemArgs) -> CliResult {
-    let token = args
-        .token
+    let given = if args.token == "-" {
+        secret_input::read_one("Link or token: ")?
+    } else {
+        zeroize::Zeroizing::new(args.token.clone())
+    };
+    let token = given
         .trim()
         .rsplit('/')
         .next()
@@ -24,7 +29,7 @@ pub async fn redeem(cli: &Cli, s: &Services, args: &RedeemArgs) -> CliResult {
             if cli.json {
                 json(&outcome);
             } else {
-                println!("the new PIN/password is set; the link is used up");
+                outln!("the new PIN/password is set; the link is used up");
             }
             Ok(())
         }
@@ -53,7 +58,7 @@ pub async fn self_service(cli: &Cli, s: &Services, args: &SelfServiceArgs) -> Cl
             &serde_json::json!({ "message": "if the details match our records, a link is on its way" }),
         );
     } else {
-        println!("If the details match our records, a link is on its way.");
+        outln!("If the details match our records, a link is on its way.");
     }
     tracing::debug!(outcome = result.outcome.code(), "self-service request");
     Ok(())

@@ -5,6 +5,7 @@
 use super::Cli;
 use crate::domain::verdict::{FieldVerdict, MatchVerdict};
 use crate::service::{AccountDetail, AccountSummary, LinkView, MailView, Services};
+use crate::setup::stdout::outln;
 use crate::text::{Words, choose_language, safe};
 
 /// The words for this command line: `--lang`, `[ui] language`, `LANG`.
@@ -37,7 +38,7 @@ pub fn search_row(w: &Words, a: &AccountSummary) -> String {
 
 /// The verdict: the headline, the account, and one line per reason.
 pub fn verdict(w: &Words, org: &str, v: &MatchVerdict) {
-    println!(
+    outln!(
         "{} ({})",
         w.t(if v.accepted {
             "verify.accept"
@@ -47,11 +48,11 @@ pub fn verdict(w: &Words, org: &str, v: &MatchVerdict) {
         safe(org)
     );
     if let Some(id) = v.account_id {
-        println!("{} #{id}", w.t("cli.account"));
+        outln!("{} #{id}", w.t("cli.account"));
     }
     for (field, f) in [("field.card", &v.card), ("field.email", &v.email)] {
         for line in field_lines(w, w.t(field), f) {
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
 }
@@ -65,8 +66,8 @@ fn field_lines(w: &Words, field: &str, v: &FieldVerdict) -> Vec<String> {
 
 pub fn detail(w: &Words, d: &AccountDetail, now: i64) {
     let a = &d.account;
-    println!("#{} {} ({})", a.id, safe(&a.full_name), safe(&a.org_name));
-    let row = |label: &str, value: &str| println!("  {:<10} {value}", w.t(label));
+    outln!("#{} {} ({})", a.id, safe(&a.full_name), safe(&a.org_name));
+    let row = |label: &str, value: &str| outln!("  {:<10} {value}", w.t(label));
     row("field.email", &safe(&a.email_masked));
     if let Some(p) = &a.phone_masked {
         row("field.phone", &safe(p));
@@ -95,20 +96,20 @@ pub fn detail(w: &Words, d: &AccountDetail, now: i64) {
         );
     }
     if !d.links.is_empty() {
-        println!("{}:", w.t("pane.links"));
+        outln!("{}:", w.t("pane.links"));
         links(w, &d.links, now);
     }
     if !d.attempts.is_empty() {
-        println!("{}:", w.t("links.attempts"));
+        outln!("{}:", w.t("links.attempts"));
         for t in &d.attempts {
             let (verdict, reasons) = w.attempt(t.accepted, &t.card_codes, &t.email_codes);
-            println!("  {} {verdict} {reasons}", w.time(t.at));
+            outln!("  {} {verdict} {reasons}", w.time(t.at));
         }
     }
     if !d.notes.is_empty() {
-        println!("{}:", w.t("links.notes"));
+        outln!("{}:", w.t("links.notes"));
         for n in &d.notes {
-            println!("  {} {}: {}", w.time(n.at), safe(&n.author), safe(&n.text));
+            outln!("  {} {}: {}", w.time(n.at), safe(&n.author), safe(&n.text));
         }
     }
 }
@@ -159,7 +160,7 @@ fn status_flags(w: &Words, d: &AccountDetail, now: i64) -> Vec<String> {
 pub fn links(w: &Words, links: &[LinkView], now: i64) {
     for l in links {
         let (state, _) = w.link_state(&l.state, l.expires_at, now);
-        println!(
+        outln!(
             "  {} {:<5} {:<11} {} {} → {} — {state}",
             w.t("cli.link"),
             l.id,
@@ -169,7 +170,7 @@ pub fn links(w: &Words, links: &[LinkView], now: i64) {
             safe(&l.sent_to_masked),
         );
         for m in &l.mails {
-            println!("      {}", mail_line(w, m));
+            outln!("      {}", mail_line(w, m));
         }
     }
 }

@@ -6,6 +6,7 @@ mod generate;
 
 use crate::config::{PathOverrides, paths_demo_dir};
 use crate::service::{IdentityCheck, Services, Staff};
+use crate::setup::stdout::outln;
 use crate::setup::{Failure as CliError, Invocation, load_config};
 use crate::store::{accounts, bulk};
 use std::path::Path;
@@ -65,9 +66,9 @@ pub async fn run(inv: &Invocation, args: &DemoArgs) -> CliResult {
         if let Ok(mailer) = services.delivery(&paths.mail_folder) {
             mailer.deliver_due(usize::MAX).await?;
         }
-        println!("demo database created in {}", dir.display());
+        outln!("demo database created in {}", dir.display());
     } else {
-        println!(
+        outln!(
             "demo database in {} has {existing} accounts (use --reset to start over)",
             dir.display()
         );
@@ -199,7 +200,7 @@ async fn add_generated(s: &Services, generated: u64) -> CliResult {
 }
 
 fn print_try_this() {
-    println!(
+    outln!(
         "try:\n  avain --demo search virta\n  avain --demo show 2900100002\n  \
          avain --demo verify --org kirjasto --card 2900100002 --email mikko.lehtonen@example.fi\n  \
          avain --demo link send 2900100009\n  avain --demo tokens 2900100009"
@@ -209,7 +210,7 @@ fn print_try_this() {
 /// Opens the console on the installation.
 async fn open_console(inv: &Invocation) -> CliResult {
     if let Some(message) = crate::setup::open_console(inv).await? {
-        println!("{message}");
+        outln!("{message}");
     }
     Ok(())
 }

@@ -36,6 +36,11 @@ impl Services {
         staff.require_org(&row.org, "mail")?;
         let mut link = None;
         if reveal {
+            // A queued link mail still holds a live link: taking it from
+            // here is taking over the account, so only an admin may.
+            if row.sealed_link.is_some() && row.token_id.is_some() {
+                staff.require_admin()?;
+            }
             if let (Some(sealed), Some(token_id)) = (&row.sealed_link, row.token_id) {
                 let token = tokens::get(&tx, token_id)
                     .await?

@@ -49,7 +49,7 @@ impl Limit {
 
 impl Services {
     /// The bucket of one limit and what it counts.
-    fn rate_bucket(&self, limit: Limit, what: &str) -> String {
+    pub(super) fn rate_bucket(&self, limit: Limit, what: &str) -> String {
         use hmac::{KeyInit, Mac};
         let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(self.rate_key())
             .expect("any key length");
@@ -84,15 +84,6 @@ impl Services {
         let n = rate_limits::count_since(&tx, &bucket, self.now() - WINDOW_MS).await?;
         tx.commit().await?;
         Ok(n >= limit.max())
-    }
-
-    /// Counts one event, whatever the count.
-    pub(crate) async fn count_rate(&self, limit: Limit, what: &str) -> ServiceResult<()> {
-        let bucket = self.rate_bucket(limit, what);
-        let tx = self.store.begin_write().await?;
-        rate_limits::record(&tx, &bucket, self.now()).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Forgets events older than the window (run now and then by `serve`).

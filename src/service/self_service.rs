@@ -8,7 +8,7 @@ pub use crate::domain::SelfServiceOutcome;
 use crate::domain::link::{LinkOrigin, LinkPurpose};
 use crate::domain::normalize::{MAX_EMAIL_CHARS, card_key, within_typed_limits};
 use crate::domain::sanitize::sanitize_line;
-use crate::store::{accounts, attempts};
+use crate::store::{accounts, attempts, rate_limits};
 use serde::Serialize;
 use serde_json::json;
 
@@ -112,10 +112,11 @@ impl Services {
             }),
         )
         .await?;
-        tx.commit().await?;
         if let (false, Some(mark)) = (verdict.accepted, &card_mark) {
-            self.count_rate(Limit::CardMismatch, mark).await?;
+            let bucket = self.rate_bucket(Limit::CardMismatch, mark);
+            rate_limits::record(&tx, &bucket, self.now()).await?;
         }
+        tx.commit().await?;
         Ok(SelfServiceResult {
             outcome,
             account_id: verdict.account_id,

@@ -8,6 +8,7 @@ pub mod file_modes;
 mod identity;
 pub mod secret_input;
 mod serve;
+pub mod stdout;
 
 pub use identity::{identify, os_login};
 pub use serve::serve;

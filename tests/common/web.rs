@@ -54,12 +54,31 @@ pub async fn get(app: &Router, uri: &str) -> Page {
 }
 
 pub async fn post(app: &Router, uri: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
-    let request = Request::post(uri)
+    call(app, form_request(uri, cookie, fields)).await
+}
+
+/// A form post as if from the client at `client` (an IP address).
+pub async fn post_from(
+    app: &Router,
+    client: &str,
+    uri: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> Page {
+    let mut request = form_request(uri, cookie, fields);
+    let addr: std::net::SocketAddr = format!("{client}:40000").parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    call(app, request).await
+}
+
+fn form_request(uri: &str, cookie: &str, fields: &[(&str, &str)]) -> Request<Body> {
+    Request::post(uri)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", cookie)
         .body(Body::from(serde_urlencoded::to_string(fields).unwrap()))
-        .unwrap();
-    call(app, request).await
+        .unwrap()
 }
 
 pub fn app(h: &Harness) -> Router {
