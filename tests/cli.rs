@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::bin::{Run, avain};
+use common::bin::{Run, avain, mailed_link};
 use serde_json::Value;
 use std::path::Path;
 
@@ -11,37 +11,6 @@ fn demo(args: &[&str], data: &Path, stdin: Option<&str>) -> Run {
     let mut all = vec!["--demo"];
     all.extend_from_slice(args);
     avain(data, &all, stdin)
-}
-
-/// The link in the newest mail to `to` in a file-transport folder.
-fn mailed_link(folder: &Path, to: &str) -> String {
-    let mut links = Vec::new();
-    for entry in std::fs::read_dir(folder).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|x| x != "eml") {
-            continue;
-        }
-        let raw = std::fs::read(&path).unwrap();
-        let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
-        let to_matches = mail
-            .to()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .is_some_and(|a| a == to);
-        if let (true, Some(text)) = (to_matches, mail.body_text(0))
-            && let Some(link) = text.split_whitespace().find(|w| w.contains("/link/"))
-        {
-            links.push((
-                std::fs::metadata(&path).unwrap().modified().unwrap(),
-                link.to_string(),
-            ));
-        }
-    }
-    links.sort();
-    links
-        .pop()
-        .unwrap_or_else(|| panic!("no mail with a link to {to} in {}", folder.display()))
-        .1
 }
 
 fn codes(v: &Value, field: &str) -> Vec<String> {

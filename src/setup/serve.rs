@@ -51,7 +51,8 @@ pub async fn serve(services: Services, paths: &Paths, listen: &str) -> Result<()
             .local_addr()
             .map_err(|e| Failure::bad_input(e.to_string()))?
     );
-    let limits = crate::web::listener::Limits::for_this_process();
+    let proxies = services.config.web.proxy_nets().unwrap_or_default();
+    let limits = crate::web::listener::Limits::for_this_process(proxies);
     let result = crate::web::serve_pages(services, listener, limits, shutdown_signal()).await;
     let _ = stop.send(true);
     for w in workers {

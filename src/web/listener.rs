@@ -1,8 +1,8 @@
 //! The patron pages' HTTP server, on hyper directly so that a slow or
 //! greedy client cannot hold the service: headers must arrive within a
 //! deadline (which also ends idle keep-alive connections), each request
-//! has a deadline, the number of open connections is capped, and so is
-//! the number one address may hold. At the cap, further connections wait
+//! has a deadline (`request_deadline`, on the router), the number of open
+//! connections is capped, and so is the number one address may hold. At the cap, further connections wait
 //! in the kernel's queue; over an address's share, they are closed at once.
 
 use axum::Router;
@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tower::Service;
 
 /// What one server allows.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Open connections at once.
     pub max_connections: usize,
@@ -30,22 +30,25 @@ pub struct Limits {
     /// From connecting (or the last answer) to a request's complete
     /// headers.
     pub header_read: Duration,
-    /// From a request's headers to its answer (reading the body included).
-    pub request: Duration,
     /// How long requests under way may finish after a stop.
     pub drain: Duration,
+    /// Addresses without a per-address share: the trusted reverse proxies,
+    /// through which every patron comes (they bound slow clients
+    /// themselves).
+    pub unshared: Vec<ipnet::IpNet>,
 }
 
 impl Limits {
     /// The defaults, with the connection cap kept below the process's
-    /// open-file limit (raised to its hard limit first).
-    pub fn for_this_process() -> Limits {
+    /// open-file limit (raised to its hard limit first); `proxies` have no
+    /// per-address share.
+    pub fn for_this_process(proxies: Vec<ipnet::IpNet>) -> Limits {
         Limits {
             max_connections: connection_cap(),
             per_address: 64,
             header_read: Duration::from_secs(10),
-            request: Duration::from_secs(20),
             drain: Duration::from_secs(10),
+            unshared: proxies,
         }
     }
 }
@@ -131,7 +134,12 @@ pub async fn serve_http(
             },
             () = &mut shutdown => break,
         };
-        let Some(slot) = PerAddress::take(&per_address, addr.ip(), limits.per_address) else {
+        let share = if limits.unshared.iter().any(|n| n.contains(&addr.ip())) {
+            usize::MAX
+        } else {
+            limits.per_address
+        };
+        let Some(slot) = PerAddress::take(&per_address, addr.ip(), share) else {
             tracing::debug!(client = %addr.ip(), "connection refused: too many from one address");
             continue;
         };

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 pub mod bin;
 pub mod contracts;
+pub mod server;
 pub mod slapd;
 pub mod smtp;
 pub mod web;
