@@ -137,17 +137,18 @@ async fn an_audit_chain_from_before_keyed_heads_is_keyed_by_the_next_action() {
         assert_eq!((checked, problems.len()), (2, 0), "{backend}: {problems:?}");
         // The shared rate limits' table works.
         let tx = store.begin_write().await.unwrap();
-        let bucket = vec![("b".to_string(), 1u64)];
-        assert!(
-            avain::store::rate_limits::take(&tx, &bucket, 0, 10)
+        use avain::store::rate_limits;
+        rate_limits::record(&tx, "b", "p1", 10).await.unwrap();
+        rate_limits::record(&tx, "b", "p1", 20).await.unwrap();
+        rate_limits::record(&tx, "b", "p2", 30).await.unwrap();
+        let count = async |except| {
+            rate_limits::count_since(&tx, "b", 15, except)
                 .await
                 .unwrap()
-        );
-        assert!(
-            !avain::store::rate_limits::take(&tx, &bucket, 0, 11)
-                .await
-                .unwrap()
-        );
+        };
+        assert_eq!(count(None).await, 2, "{backend}");
+        assert_eq!(count(Some("p2")).await, 1, "{backend}");
+        assert_eq!(rate_limits::forget_before(&tx, 15).await.unwrap(), 1);
         tx.commit().await.unwrap();
         store.close().await.unwrap();
     }

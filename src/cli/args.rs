@@ -352,6 +352,9 @@ pub enum BenchCommand {
     /// Opening accounts of a directory-backed organisation: each is read
     /// from the directory first (JSON: p50, p99).
     Refresh(crate::bench::directory::RefreshBenchArgs),
+    /// The patron pages under load: one server, many clients (p50, p99,
+    /// errors, lost attempts).
+    Web(crate::bench::web::WebBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

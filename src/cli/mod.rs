@@ -87,6 +87,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         Command::Bench(args::BenchCommand::Refresh(args)) => {
             crate::bench::directory::run(&cli.invocation(overrides), args).await
         }
+        Command::Bench(args::BenchCommand::Web(args)) => {
+            crate::bench::web::run(&cli.invocation(overrides), args).await
+        }
         Command::Bench(args::BenchCommand::Desk(args)) => {
             crate::bench::desk::run(&cli.invocation(overrides), args).await
         }

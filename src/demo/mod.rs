@@ -12,7 +12,7 @@ use crate::store::{accounts, bulk};
 use std::path::Path;
 
 const CONFIG_TEMPLATE: &str = include_str!("../../assets/demo/config.toml");
-const LIBRARY_CSV: &str = include_str!("../../assets/demo/kirjasto.csv");
+pub(crate) const LIBRARY_CSV: &str = include_str!("../../assets/demo/kirjasto.csv");
 const TOWN_CSV: &str = include_str!("../../assets/demo/kaupunki.csv");
 
 type CliResult = Result<(), CliError>;

@@ -120,6 +120,8 @@ pub struct Services {
     form_key: Arc<Zeroizing<[u8; 32]>>,
     /// Names what the shared rate limits count.
     rate_key: Arc<Zeroizing<[u8; 32]>>,
+    /// Rate-limit events counted and not yet written.
+    rate_book: Arc<rate_limits::RateBook>,
     /// Each organisation's system of record (none: `local`).
     directories: Arc<BTreeMap<String, Connection>>,
     /// Where the audit head is anchored outside the database (none: not
@@ -186,6 +188,7 @@ impl Services {
             audit_key,
             form_key,
             rate_key,
+            rate_book: Arc::default(),
             directories: Arc::new(BTreeMap::new()),
             audit_anchor: None,
         }
@@ -272,5 +275,9 @@ impl Services {
 
     pub(crate) fn rate_key(&self) -> &[u8] {
         &self.rate_key[..]
+    }
+
+    pub(crate) fn rate_book(&self) -> &rate_limits::RateBook {
+        &self.rate_book
     }
 }

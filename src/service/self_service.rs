@@ -114,7 +114,7 @@ impl Services {
         .await?;
         if let (false, Some(mark)) = (verdict.accepted, &card_mark) {
             let bucket = self.rate_bucket(Limit::CardMismatch, mark);
-            rate_limits::record(&tx, &bucket, self.now()).await?;
+            rate_limits::record(&tx, &bucket, self.rate_owner(), self.now()).await?;
         }
         tx.commit().await?;
         Ok(SelfServiceResult {

@@ -73,3 +73,10 @@ pub async fn forget_typed_before(tx: &Tx, before: i64) -> Result<u64, DbErr> {
         .await?;
     Ok(res.rows_affected)
 }
+
+/// Every recorded self-service attempt (benchmarks compare it with the
+/// forms they sent).
+pub async fn count(tx: &Tx) -> Result<u64, DbErr> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    attempt::Entity::find().count(tx).await
+}

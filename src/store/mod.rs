@@ -41,10 +41,15 @@ pub enum Backend {
     MySql,
 }
 
-/// A connection pool plus what we know about it.
+/// A connection pool plus what we know about it. SQLite gets a second,
+/// one-connection pool for writing: SQLite takes one writer at a time, so
+/// writers wait their turn in that pool instead of holding reading
+/// connections while they wait for the lock (readers never queue behind
+/// writers).
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    writer: Option<DatabaseConnection>,
     backend: Backend,
 }
 
@@ -76,25 +81,37 @@ impl Store {
             )));
         };
         let url = url.replacen("mariadb:", "mysql:", 1);
-        let mut options = ConnectOptions::new(url);
-        options
-            .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10));
-        if backend == Backend::Sqlite {
-            options.map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                    // A desk searches all day: keep hot index pages in memory.
-                    .pragma("cache_size", "-65536")
-                    .pragma("mmap_size", "268435456")
-            });
+        let options = |max: u32| {
+            let mut options = ConnectOptions::new(url.clone());
+            options
+                .sqlx_logging(false)
+                .connect_timeout(Duration::from_secs(10))
+                .max_connections(max)
+                .min_connections(1);
+            if backend == Backend::Sqlite {
+                options.map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                        .foreign_keys(true)
+                        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                        // A desk searches all day: keep hot index pages in memory.
+                        .pragma("cache_size", "-65536")
+                        .pragma("mmap_size", "268435456")
+                });
+            }
+            options
+        };
+        let db = Database::connect(options(8)).await?;
+        let writer = if backend == Backend::Sqlite {
+            Some(Database::connect(options(1)).await?)
         } else {
-            options.max_connections(8).min_connections(1);
-        }
-        let db = Database::connect(options).await?;
-        Ok(Store { db, backend })
+            None
+        };
+        Ok(Store {
+            db,
+            writer,
+            backend,
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
@@ -149,9 +166,10 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
+        let pool = self.writer.as_ref().unwrap_or(&self.db);
         let mut attempt = 0;
         loop {
-            match self.db.begin_with_options(options).await {
+            match pool.begin_with_options(options).await {
                 Err(e) if is_busy(&e) && attempt < BEGIN_RETRIES => {
                     attempt += 1;
                     let jitter = rand::rng().random_range(10..50u64 * u64::from(attempt));
@@ -163,6 +181,9 @@ impl Store {
     }
 
     pub async fn close(self) -> Result<(), DbErr> {
+        if let Some(writer) = self.writer {
+            writer.close().await?;
+        }
         self.db.close().await
     }
 }

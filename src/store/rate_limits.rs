@@ -7,34 +7,27 @@ use super::Tx;
 use super::entities::rate_event;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
-/// Records one event in each bucket, unless one of them already holds
-/// `max` events since `since` (then nothing is recorded, so waiting
-/// always helps). True when recorded.
-pub async fn take(tx: &Tx, buckets: &[(String, u64)], since: i64, now: i64) -> Result<bool, DbErr> {
-    for (bucket, max) in buckets {
-        if count_since(tx, bucket, since).await? >= *max {
-            return Ok(false);
-        }
-    }
-    for (bucket, _) in buckets {
-        record(tx, bucket, now).await?;
-    }
-    Ok(true)
-}
-
-/// Events in `bucket` since `since`.
-pub async fn count_since(tx: &Tx, bucket: &str, since: i64) -> Result<u64, DbErr> {
-    rate_event::Entity::find()
+/// Events in `bucket` since `since`, leaving out those `except` counted.
+pub async fn count_since(
+    tx: &Tx,
+    bucket: &str,
+    since: i64,
+    except: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut q = rate_event::Entity::find()
         .filter(rate_event::Column::Bucket.eq(bucket))
-        .filter(rate_event::Column::At.gt(since))
-        .count(tx)
-        .await
+        .filter(rate_event::Column::At.gt(since));
+    if let Some(owner) = except {
+        q = q.filter(rate_event::Column::Owner.ne(owner));
+    }
+    q.count(tx).await
 }
 
-/// Counts one event.
-pub async fn record(tx: &Tx, bucket: &str, at: i64) -> Result<(), DbErr> {
+/// Counts one event, counted by `owner`.
+pub async fn record(tx: &Tx, bucket: &str, owner: &str, at: i64) -> Result<(), DbErr> {
     let row = rate_event::ActiveModel {
         bucket: Set(bucket.to_string()),
+        owner: Set(owner.to_string()),
         at: Set(at),
         ..Default::default()
     };

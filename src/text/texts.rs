@@ -4,6 +4,7 @@
 
 use crate::config::Language;
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 const FI: &str = include_str!("../../assets/i18n/fi.toml");
 const SV: &str = include_str!("../../assets/i18n/sv.toml");
@@ -19,19 +20,32 @@ pub fn source(lang: Language) -> &'static str {
 }
 
 /// Every string of one language, by dotted key ("reason.case_differs").
+/// Cheap to make: each language's file is read once per process.
 #[derive(Debug, Clone)]
 pub struct Texts {
     pub lang: Language,
-    map: HashMap<String, String>,
+    map: Arc<HashMap<String, String>>,
 }
 
 impl Texts {
     pub fn new(lang: Language) -> Texts {
-        let map = flatten(source(lang)).unwrap_or_else(|e| {
-            tracing::error!("assets/i18n/{}.toml: {e}", lang.code());
-            HashMap::new()
+        static LOADED: [OnceLock<Arc<HashMap<String, String>>>; 3] =
+            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        let slot = match lang {
+            Language::Fi => 0,
+            Language::Sv => 1,
+            Language::En => 2,
+        };
+        let map = LOADED[slot].get_or_init(|| {
+            Arc::new(flatten(source(lang)).unwrap_or_else(|e| {
+                tracing::error!("assets/i18n/{}.toml: {e}", lang.code());
+                HashMap::new()
+            }))
         });
-        Texts { lang, map }
+        Texts {
+            lang,
+            map: map.clone(),
+        }
     }
 
     /// The text for `key`, or the key itself when it is missing.

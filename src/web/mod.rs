@@ -349,9 +349,12 @@ pub async fn serve_pages(
     limits: listener::Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = WebState::new(services);
+    let state = WebState::new(services.clone());
     let requests = state.requests.clone();
     let served = listener::serve_http(listener, router(state), limits, shutdown).await;
     requests.finish(Duration::from_secs(30)).await;
+    if let Err(e) = services.flush_rate_events().await {
+        tracing::warn!("writing rate-limit events: {e}");
+    }
     served
 }

@@ -10,6 +10,8 @@ pub struct Model {
     /// A MAC of what is counted (never the card or address itself).
     pub bucket: String,
     pub at: i64,
+    /// The process that counted it (it counts its own in memory).
+    pub owner: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

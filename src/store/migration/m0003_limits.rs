@@ -1,7 +1,8 @@
 //! Limits every `avain serve` on one database shares: one row per counted
 //! event (a form sent, a mismatch), keyed by a MAC of what was counted so
-//! no card number or address is stored; and the audit head's own MAC, so
-//! winding the head back to an earlier row is detected.
+//! no card number or address is stored, with the process that counted it;
+//! and the audit head's own MAC, so winding the head back to an earlier
+//! row is detected.
 
 use sea_orm_migration::prelude::*;
 
@@ -27,7 +28,13 @@ impl MigrationTrait for Migration {
                     .string_len(64)
                     .not_null(),
             )
-            .col(ColumnDef::new(Alias::new("at")).big_integer().not_null());
+            .col(ColumnDef::new(Alias::new("at")).big_integer().not_null())
+            .col(
+                ColumnDef::new(Alias::new("owner"))
+                    .string_len(32)
+                    .not_null()
+                    .default(""),
+            );
         if m.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::MySql {
             events.character_set("utf8mb4").collate("utf8mb4_bin");
         }
