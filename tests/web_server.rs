@@ -192,3 +192,69 @@ async fn two_servers_and_a_restart_share_the_limits() {
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_finishes_what_the_pages_promised_then_stops() {
+    let (dir, _) = installation();
+    let mut server = Server::start(dir.path(), None, &[]);
+    let before = avain(
+        dir.path(),
+        &["--demo", "--json", "show", "2900100001"],
+        None,
+    )
+    .json();
+    let attempts_before = before["attempts"].as_array().unwrap().len();
+    // Fifteen requests at once, each answered; then the stop, at once.
+    let form = send(server.addr, "127.0.3.1", &get("/request/kirjasto"))
+        .await
+        .unwrap();
+    let (cookie, csrf) = form.csrf();
+    let mut burst = Vec::new();
+    for i in 0..15 {
+        let request = post(
+            "/request/kirjasto",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("card", "2900100001"),
+                ("email", &format!("aino{i}@example.fi")),
+            ],
+        );
+        let addr = server.addr;
+        let from = format!("127.0.3.{}", i + 1);
+        burst.push(tokio::spawn(async move {
+            send(addr, &from, &request).await.unwrap().status
+        }));
+    }
+    for b in burst {
+        assert_eq!(b.await.unwrap(), 200);
+    }
+    let pid = server.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let start = Instant::now();
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    let after = avain(
+        dir.path(),
+        &["--demo", "--json", "show", "2900100001"],
+        None,
+    )
+    .json();
+    let attempts_after = after["attempts"].as_array().unwrap().len();
+    assert_eq!(
+        attempts_after - attempts_before,
+        15,
+        "every answered request was done"
+    );
+}
