@@ -13,6 +13,7 @@ pub mod mail;
 pub mod secrets;
 pub mod service;
 pub mod setup;
+pub mod ssh;
 pub mod store;
 pub mod text;
 pub mod tui;

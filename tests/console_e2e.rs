@@ -3,108 +3,11 @@
 //! back at each step. Needs tmux; without it the test says it skips
 //! (and fails under AVAIN_TEST_REQUIRE_ALL=1).
 
-use std::path::Path;
+mod common;
+
+use common::tmux::{Tmux, tmux_available};
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    /// The demo console in English under `term`.
-    fn start(name: &str, data: &Path, term: &str, width: u16, height: u16) -> Tmux {
-        let command = format!(
-            "env TERM={term} AVAIN_DATA_DIR='{}' NO_COLOR= '{}' --demo --lang en; echo EXITED=$?; sleep 60",
-            data.display(),
-            env!("CARGO_BIN_EXE_avain")
-        );
-        Tmux::run(name, &command, width, height)
-    }
-
-    /// Any shell command in a detached session of `width`x`height`.
-    fn run(name: &str, command: &str, width: u16, height: u16) -> Tmux {
-        let session = format!("avain-e2e-{name}-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-                command,
-            ])
-            .status()
-            .expect("tmux runs");
-        assert!(status.success(), "tmux new-session failed");
-        Tmux { session }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Sends text literally, or a named key ("Enter", "Tab", "C-c").
-    fn keys(&self, keys: &str) {
-        Command::new("tmux")
-            .args(["send-keys", "-t", &self.session, keys])
-            .status()
-            .unwrap();
-    }
-
-    fn text(&self, text: &str) {
-        Command::new("tmux")
-            .args(["send-keys", "-l", "-t", &self.session, text])
-            .status()
-            .unwrap();
-    }
-
-    /// Waits until the screen shows every one of `wanted`; returns the screen.
-    fn wait_for(&self, wanted: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if wanted.iter().all(|w| screen.contains(w)) {
-                return screen;
-            }
-            if start.elapsed() > WAIT {
-                panic!("waited {WAIT:?} for {wanted:?}; the screen shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
-
-fn tmux_available() -> bool {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        if std::env::var("AVAIN_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") {
-            panic!("AVAIN_TEST_REQUIRE_ALL=1 but tmux is not installed");
-        }
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test did not run");
-    }
-    found
-}
+use std::time::Instant;
 
 fn demo_data() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -46,7 +46,13 @@ pub async fn run(args: &ConsoleBenchArgs) -> anyhow::Result<()> {
         let begin = Instant::now();
         let services = open_services(&file).await?;
         let staff = services.identify_os_user(&staff.login).await?;
-        let app = crate::tui::build_app(&services, &staff, Language::Fi, (100, 30))?;
+        let app = crate::tui::build_app(
+            &services,
+            &staff,
+            Language::Fi,
+            (100, 30),
+            crate::tui::view::theme::Theme::from_env(),
+        )?;
         let mut terminal = Terminal::new(TestBackend::new(100, 30))?;
         terminal.draw(|f| crate::tui::view::render(&app, f))?;
         starts.push(begin.elapsed());
@@ -55,7 +61,13 @@ pub async fn run(args: &ConsoleBenchArgs) -> anyhow::Result<()> {
 
     // Keystrokes: each query typed key by key.
     let services = open_services(&file).await?;
-    let mut app = crate::tui::build_app(&services, &staff, Language::Fi, (140, 40))?;
+    let mut app = crate::tui::build_app(
+        &services,
+        &staff,
+        Language::Fi,
+        (140, 40),
+        crate::tui::view::theme::Theme::from_env(),
+    )?;
     let mut terminal = Terminal::new(TestBackend::new(140, 40))?;
     let mut report = String::new();
     writeln!(report, "### Console at {} accounts (SQLite)\n", args.size)?;

@@ -71,6 +71,7 @@ pub async fn dispatch(cli: &Cli, s: &Services, staff: &Staff, command: &Command)
         Command::Outbox(c) => admin::outbox(cli, s, staff, c).await,
         Command::Invite(a) => super::mail_commands::invite(cli, s, staff, a).await,
         Command::Staff(c) => admin::staff(cli, s, staff, c).await,
+        Command::Ssh(c) => super::ssh_commands::ssh(cli, s, staff, c).await,
         Command::Audit(c) => admin::audit(cli, s, staff, c).await,
         Command::Import(c) => admin::import(cli, s, staff, c).await,
         Command::Sync(a) => super::directory_commands::sync(cli, s, staff, a).await,

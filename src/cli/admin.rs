@@ -159,6 +159,7 @@ pub async fn staff(cli: &Cli, s: &Services, me: &Staff, c: &StaffCommand) -> Cli
                 outln!("staff {login} disabled");
             }
         }
+        StaffCommand::Key(c) => super::ssh_commands::staff_key(cli, s, me, c).await?,
     }
     Ok(())
 }

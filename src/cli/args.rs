@@ -68,6 +68,9 @@ pub enum Command {
     /// Manage staff (admin).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The SSH door: its host key, and the consoles open through it.
+    #[command(subcommand)]
+    Ssh(SshCommand),
     /// Read or verify the audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -119,9 +122,17 @@ pub enum DirectoryCommand {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (default: [web] listen, else 127.0.0.1:8080).
+    /// Address for the patron pages (default: [web] listen, else
+    /// 127.0.0.1:8080).
     #[arg(long)]
     pub listen: Option<String>,
+    /// Also serve the console over SSH on this address (default: [ssh]
+    /// listen, if set), e.g. 0.0.0.0:2222.
+    #[arg(long)]
+    pub ssh: Option<String>,
+    /// Serve no patron pages (only SSH).
+    #[arg(long)]
+    pub no_pages: bool,
 }
 
 #[derive(Debug, Args)]
@@ -299,8 +310,35 @@ pub enum StaffCommand {
     },
     /// List staff.
     List,
-    /// Disable a staff member.
+    /// Disable a staff member (their SSH consoles end within seconds).
     Disable { login: String },
+    /// A staff member's SSH keys.
+    #[command(subcommand)]
+    Key(StaffKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffKeyCommand {
+    /// Let a key log in as LOGIN over SSH.
+    Add {
+        login: String,
+        /// The OpenSSH public key line (the .pub file's), or `-` to read it
+        /// from standard input.
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+    },
+    /// A staff member's keys and their fingerprints.
+    List { login: String },
+    /// Remove a key (its open sessions end within seconds).
+    Remove { login: String, fingerprint: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SshCommand {
+    /// The server's host key fingerprint, for desks to check on first connect.
+    HostKey,
+    /// Consoles open through SSH now (admin).
+    Sessions,
 }
 
 #[derive(Debug, Subcommand)]

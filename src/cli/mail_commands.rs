@@ -37,7 +37,7 @@ pub async fn run(cli: &Cli, s: &Services, paths: &Paths, once: bool) -> CliResul
         let _ = tokio::signal::ctrl_c().await;
         let _ = stop_tx.send(true);
     });
-    mailer.run(Duration::from_secs(2), stop_rx).await?;
+    mailer.run(Duration::from_secs(2), stop_rx, None).await?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod mail_commands;
 mod output;
 mod patron;
 mod print;
+mod ssh_commands;
 
 pub use args::Cli;
 
@@ -75,6 +76,10 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             directory_commands::test(cli, &config, &paths, c).await
         }
         Command::Migrate => admin::migrate(cli, overrides).await,
+        Command::Ssh(args::SshCommand::HostKey) => {
+            let (_, paths) = crate::setup::load_config(overrides)?;
+            ssh_commands::host_key(cli, &paths)
+        }
         Command::Bench(args::BenchCommand::Search(args)) => {
             crate::bench::run(args).await.map_err(CliError::from)
         }
@@ -95,12 +100,18 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         }
         Command::Serve(args) => {
             let (services, paths) = open(overrides).await?;
-            let listen = args
-                .listen
+            let pages = (!args.no_pages).then(|| {
+                args.listen
+                    .clone()
+                    .or_else(|| services.config.web.listen.clone())
+                    .unwrap_or_else(|| crate::web::DEFAULT_LISTEN.to_string())
+            });
+            let ssh = args
+                .ssh
                 .clone()
-                .or_else(|| services.config.web.listen.clone())
-                .unwrap_or_else(|| crate::web::DEFAULT_LISTEN.to_string());
-            crate::setup::serve(services, &paths, &listen).await
+                .or_else(|| services.config.ssh.listen.clone());
+            let doors = crate::setup::Doors { pages, ssh };
+            crate::setup::serve(services, &paths, doors).await
         }
         Command::Redeem(args) => {
             let (services, paths) = open(overrides).await?;

@@ -5,9 +5,11 @@
 mod directory;
 mod locate;
 mod paths;
+mod ssh;
 mod values;
 
 pub use locate::{at_line, key_line};
+pub use ssh::SshConfig;
 
 pub use crate::domain::Language;
 pub use crate::domain::mask::redact_url_password;
@@ -42,6 +44,8 @@ pub struct Config {
     pub mail: MailConfig,
     #[serde(default)]
     pub web: WebConfig,
+    #[serde(default)]
+    pub ssh: SshConfig,
     #[serde(default, rename = "org")]
     pub orgs: Vec<OrgConfig>,
     /// Console key overrides: command name = "key" or ["key", …].
@@ -355,6 +359,7 @@ impl Config {
             let key = key(&["mail", "timeout_seconds"]);
             return Err(format!("{key}: use 1 to 300"));
         }
+        self.ssh.validate(|name| key(&["ssh", name]))?;
         if let Err(e) = self.web.proxy_nets() {
             return Err(format!("{}: {e}", key(&["web", "trusted_proxies"])));
         }

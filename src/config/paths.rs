@@ -38,6 +38,7 @@ pub struct Paths {
     pub database_url: String,
     pub pepper_file: PathBuf,
     pub mail_folder: PathBuf,
+    pub ssh_host_key: PathBuf,
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -99,6 +100,7 @@ impl Paths {
             config_file: Paths::config_file(overrides),
             pepper_file: in_data(&config.security.pepper_file),
             mail_folder: in_data(&config.mail.folder),
+            ssh_host_key: in_data(&config.ssh.host_key_file),
             database_url,
             data_dir,
         }

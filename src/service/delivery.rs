@@ -67,6 +67,23 @@ pub fn backoff_ms(attempts: i32) -> i64 {
     base + jitter
 }
 
+/// How consoles sharing one outbox worker (the SSH door's sessions) wake
+/// it after queuing mail, and hear that it did something.
+#[derive(Clone)]
+pub struct MailSignal {
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
+    pub progressed: tokio::sync::broadcast::Sender<()>,
+}
+
+impl Default for MailSignal {
+    fn default() -> Self {
+        MailSignal {
+            wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+            progressed: tokio::sync::broadcast::channel(16).0,
+        }
+    }
+}
+
 impl Delivery {
     pub fn new(services: Services, transport: Transport) -> Self {
         Delivery {
@@ -101,20 +118,29 @@ impl Delivery {
         Ok(report)
     }
 
-    /// Runs until `stop` turns true, polling every `idle` when nothing is due.
+    /// Runs until `stop` turns true, polling every `idle` when nothing is
+    /// due, or at once when `signal` is woken (and telling it each pass
+    /// that did something).
     pub async fn run(
         &self,
         idle: Duration,
         mut stop: tokio::sync::watch::Receiver<bool>,
+        signal: Option<&MailSignal>,
     ) -> anyhow::Result<()> {
+        let never = std::sync::Arc::new(tokio::sync::Notify::new());
+        let wake = signal.map_or(never, |s| s.wake.clone());
         loop {
             let report = self.deliver_due(100).await?;
             if report != DeliveryReport::default() {
                 tracing::info!(?report, "outbox pass");
+                if let Some(s) = signal {
+                    let _ = s.progressed.send(());
+                }
             }
             if report.sent + report.retrying + report.failed + report.cancelled == 0 {
                 tokio::select! {
                     _ = tokio::time::sleep(idle) => {}
+                    _ = wake.notified() => {}
                     _ = stop.changed() => {}
                 }
             }

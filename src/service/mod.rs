@@ -26,6 +26,7 @@ mod outbox_view;
 mod rate_limits;
 mod search;
 mod self_service;
+mod ssh_access;
 mod staff_admin;
 mod staff_identity;
 mod verify;
@@ -40,7 +41,7 @@ pub use account_view::{
 pub use audit_trail::{AuditRow, AuditVerification};
 pub use credentials::NewCredential;
 pub use db_check::DatabaseCheck;
-pub use delivery::{Delivery, DeliveryReport, backoff_ms};
+pub use delivery::{Delivery, DeliveryReport, MailSignal, backoff_ms};
 pub use directory_check::{DirectoryCheck, check_directories};
 pub use directory_sync::{Freshness, SyncOptions, SyncReport};
 pub use error::{ServiceError, ServiceResult};
@@ -51,6 +52,9 @@ pub use outbox_view::OutboxMessage;
 pub use rate_limits::Limit;
 pub use search::{AccountSummary, Badge};
 pub use self_service::{SelfServiceOutcome, SelfServiceResult};
+pub use ssh_access::{
+    SESSION_STALE_MS, SshOrigin, SshRefusal, SshSessionView, StaffKey, StaffKeyListing,
+};
 pub use staff_admin::{NewStaffMember, StaffListing};
 pub use staff_identity::{Role, Staff};
 
@@ -91,6 +95,14 @@ impl Actor {
     pub fn patron() -> Actor {
         Actor {
             name: "patron".into(),
+            staff_id: None,
+        }
+    }
+
+    /// The SSH door, before anyone is let in.
+    pub fn ssh() -> Actor {
+        Actor {
+            name: "ssh".into(),
             staff_id: None,
         }
     }

@@ -34,7 +34,7 @@ pub struct StaffListing {
 }
 
 impl Services {
-    fn staff_from_row(&self, row: &staff::Model) -> ServiceResult<Staff> {
+    pub(super) fn staff_from_row(&self, row: &staff::Model) -> ServiceResult<Staff> {
         if !row.active {
             return Err(ServiceError::Forbidden(format!(
                 "staff account {:?} is disabled",

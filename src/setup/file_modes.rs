@@ -101,6 +101,7 @@ mod tests {
             database_url: crate::config::sqlite_url(&db),
             pepper_file: data.join("pepper"),
             mail_folder: mail.clone(),
+            ssh_host_key: data.join("ssh_host_ed25519_key"),
         };
         let found = exposed_files(&paths, None);
         assert_eq!(

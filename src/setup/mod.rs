@@ -11,7 +11,7 @@ mod serve;
 pub mod stdout;
 
 pub use identity::{identify, os_login};
-pub use serve::serve;
+pub use serve::{Doors, serve};
 
 use crate::config::{Config, PathOverrides, Paths};
 use crate::secrets::Pepper;

@@ -17,6 +17,7 @@ pub mod notes;
 pub mod outbox_rows;
 pub mod rate_limits;
 pub mod search;
+pub mod ssh_rows;
 pub mod staff_rows;
 pub mod tokens;
 

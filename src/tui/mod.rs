@@ -7,6 +7,7 @@ pub mod action;
 pub mod app;
 mod app_actions;
 mod app_jobs;
+pub mod event_loop;
 pub mod keymap;
 pub mod pane;
 pub mod popup;
@@ -27,9 +28,7 @@ use crate::config::{AuthMode, Paths};
 use crate::service::{Services, Staff};
 use action::Action;
 use app::{App, OrgInfo, Session};
-use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
-use std::time::{Duration, Instant};
+use crossterm::event::EventStream;
 use tokio::sync::{mpsc, watch};
 
 /// Everything the console needs to start.
@@ -70,6 +69,7 @@ pub fn build_app(
     staff: &Staff,
     lang: crate::config::Language,
     size: (u16, u16),
+    theme: view::theme::Theme,
 ) -> anyhow::Result<App> {
     let config = &services.config;
     let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg)?;
@@ -95,7 +95,7 @@ pub fn build_app(
     Ok(App::new(
         crate::text::Words::new(lang, &config.mail.time_zone),
         keymap,
-        view::theme::Theme::from_env(),
+        theme,
         session,
         services.now(),
         size,
@@ -111,7 +111,13 @@ pub async fn run(start: ConsoleStart) -> anyhow::Result<Option<String>> {
         lang,
     } = start;
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let mut app = build_app(&services, &staff, lang, size)?;
+    let mut app = build_app(
+        &services,
+        &staff,
+        lang,
+        size,
+        view::theme::Theme::from_env(),
+    )?;
     app.session.database = database_label(&paths.database_url);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let runner = runner::Runner::new(services.clone(), staff, app.words.clone(), tx);
@@ -126,61 +132,19 @@ pub async fn run(start: ConsoleStart) -> anyhow::Result<Option<String>> {
     }
 
     let mut guard = terminal::TerminalGuard::take_over()?;
-    let mut events = EventStream::new();
-    let idle = (app.session.idle_lock_ms > 0)
-        .then(|| Duration::from_millis(app.session.idle_lock_ms as u64));
-    let mut last_input = Instant::now();
-    let result = loop {
-        if app.dirty {
-            app.dirty = false;
-            if let Err(e) = guard.terminal.draw(|f| view::render(&app, f)) {
-                break Err(e.into());
-            }
-            // Lets the end-to-end test prove the panic hook restores the terminal.
-            #[cfg(debug_assertions)]
-            if std::env::var_os("AVAIN_TEST_PANIC_AFTER_FRAME").is_some() {
-                panic!("panic requested by AVAIN_TEST_PANIC_AFTER_FRAME");
-            }
-        }
-        if app.quit {
-            break Ok(());
-        }
-        let tick = app.tick_interval_ms().map(Duration::from_millis);
-        let idle_at = idle.map(|d| last_input + d);
-        let action = tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(event)) => {
-                    if matches!(event, Event::Key(_) | Event::Mouse(_) | Event::Paste(_)) {
-                        last_input = Instant::now();
-                    }
-                    match event {
-                        Event::Key(k) => Action::Key(k),
-                        Event::Mouse(m) => Action::Mouse(m),
-                        Event::Paste(p) => Action::Paste(p),
-                        Event::Resize(w, h) => Action::Resize(w, h),
-                        _ => continue,
-                    }
-                }
-                Some(Err(e)) => break Err(e.into()),
-                None => break Ok(()),
-            },
-            Some(action) = rx.recv() => action,
-            _ = tokio::time::sleep(tick.unwrap_or(Duration::ZERO)), if tick.is_some() => Action::Tick,
-            _ = sleep_until_opt(idle_at), if idle_at.is_some() && app.lock.is_none() => Action::IdleTimeout,
-        };
-        app.now_ms = services.now();
-        for effect in app.update(action) {
-            runner.start(effect);
-        }
+    let events = EventStream::new();
+    let clock = services.clock.clone();
+    let now = move || clock.now_ms();
+    let console = event_loop::Console {
+        app: &mut app,
+        runner: &runner,
+        actions: &mut rx,
+        terminal: &mut guard.terminal,
+        now: &now,
     };
+    // Nothing but staff or the terminal ends a local console.
+    let result = event_loop::drive(console, events, std::future::pending()).await;
     let _ = stop_mail.send(true);
     drop(guard);
-    result.map(|()| app.exit_message.take())
-}
-
-async fn sleep_until_opt(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
-    }
+    result.map(|_| app.exit_message.take())
 }

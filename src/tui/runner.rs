@@ -209,6 +209,28 @@ impl Runner {
         })
     }
 
+    /// Uses an outbox worker this process already runs (the SSH door's):
+    /// queued mail wakes it, and each pass that did something refreshes
+    /// the open account.
+    pub fn share_mailer(&mut self, signal: &crate::service::MailSignal) {
+        self.mail_wake = signal.wake.clone();
+        let mut progressed = signal.progressed.subscribe();
+        let actions = self.actions.clone();
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match progressed.recv().await {
+                    Ok(()) | Err(RecvError::Lagged(_)) => {
+                        if actions.send(Action::MailProgressed).is_err() {
+                            return;
+                        }
+                    }
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+
     /// Delivers queued mail while the console runs, and says when it did
     /// something so the links pane can show it.
     pub fn spawn_mailer(&self, mailer: crate::service::Delivery, mut stop: watch::Receiver<bool>) {

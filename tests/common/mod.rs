@@ -15,6 +15,8 @@ pub mod contracts;
 pub mod server;
 pub mod slapd;
 pub mod smtp;
+pub mod ssh;
+pub mod tmux;
 pub mod web;
 
 pub const CONFIG: &str = r#"

@@ -14,4 +14,6 @@ pub mod outbox;
 pub mod rate_event;
 pub mod reset_token;
 pub mod search_term;
+pub mod ssh_session;
 pub mod staff;
+pub mod staff_key;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_directory;
 mod m0003_limits;
+mod m0004_ssh;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_directory::Migration),
             Box::new(m0003_limits::Migration),
+            Box::new(m0004_ssh::Migration),
         ]
     }
 }
