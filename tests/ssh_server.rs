@@ -133,6 +133,25 @@ fn strangers_commands_and_sessions_without_a_terminal_are_refused() {
 }
 
 #[test]
+fn consoles_and_connections_are_capped() {
+    if !tools_available() {
+        return;
+    }
+    let f = SshFixture::start_with("max_sessions = 1\nconnections_per_minute = 3");
+    let first = Tmux::run("ssh-cap", &f.ssh_line("desk1", "LANG=en_GB.UTF-8"), 100, 30);
+    first.wait_for(&["1 Search"]);
+    // A second console while the only place is taken: told, not drawn.
+    let second = f.ssh("desk2", &f.key("desk2"), &["-tt", "-o", "BatchMode=yes"], &[]);
+    assert_eq!(second.code, 1, "{}{}", second.stdout, second.stderr);
+    assert!(second.stdout.contains("too many consoles"), "{}", second.stdout);
+    // A third connection from the same address this minute is still let in;
+    // the fourth is cut before the handshake.
+    assert_eq!(f.ssh("desk2", &f.key("desk2"), &["-T", "-o", "BatchMode=yes"], &[]).code, 1);
+    let cut = f.ssh("desk2", &f.key("desk2"), &["-T", "-o", "BatchMode=yes"], &[]);
+    assert_eq!(cut.code, 255, "{}", cut.stderr);
+}
+
+#[test]
 fn the_host_key_survives_a_restart() {
     if !tools_available() {
         return;

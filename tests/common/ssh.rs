@@ -34,20 +34,21 @@ impl SshFixture {
     /// A demo installation with desk staff `desk1`, `desk2` (library), each
     /// with a key, and a server on a free port.
     pub fn start() -> SshFixture {
+        // Many connections from 127.0.0.1 in one test run.
+        SshFixture::start_with("connections_per_minute = 500")
+    }
+
+    /// The same, with these `[ssh]` settings.
+    pub fn start_with(ssh_settings: &str) -> SshFixture {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path();
         assert_eq!(
             avain(data, &["--demo", "demo", "--no-console"], None).code,
             0
         );
-        // Many connections from 127.0.0.1 in one test run.
         let config = data.join("demo/config.toml");
         let text = std::fs::read_to_string(&config).unwrap();
-        std::fs::write(
-            &config,
-            format!("{text}\n[ssh]\nconnections_per_minute = 500\n"),
-        )
-        .unwrap();
+        std::fs::write(&config, format!("{text}\n[ssh]\n{ssh_settings}\n")).unwrap();
         let fixture = SshFixture {
             port: free_port(),
             dir,
