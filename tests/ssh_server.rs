@@ -141,13 +141,36 @@ fn consoles_and_connections_are_capped() {
     let first = Tmux::run("ssh-cap", &f.ssh_line("desk1", "LANG=en_GB.UTF-8"), 100, 30);
     first.wait_for(&["1 Search"]);
     // A second console while the only place is taken: told, not drawn.
-    let second = f.ssh("desk2", &f.key("desk2"), &["-tt", "-o", "BatchMode=yes"], &[]);
+    let second = f.ssh(
+        "desk2",
+        &f.key("desk2"),
+        &["-tt", "-o", "BatchMode=yes"],
+        &[],
+    );
     assert_eq!(second.code, 1, "{}{}", second.stdout, second.stderr);
-    assert!(second.stdout.contains("too many consoles"), "{}", second.stdout);
+    assert!(
+        second.stdout.contains("too many consoles"),
+        "{}",
+        second.stdout
+    );
     // A third connection from the same address this minute is still let in;
     // the fourth is cut before the handshake.
-    assert_eq!(f.ssh("desk2", &f.key("desk2"), &["-T", "-o", "BatchMode=yes"], &[]).code, 1);
-    let cut = f.ssh("desk2", &f.key("desk2"), &["-T", "-o", "BatchMode=yes"], &[]);
+    assert_eq!(
+        f.ssh(
+            "desk2",
+            &f.key("desk2"),
+            &["-T", "-o", "BatchMode=yes"],
+            &[]
+        )
+        .code,
+        1
+    );
+    let cut = f.ssh(
+        "desk2",
+        &f.key("desk2"),
+        &["-T", "-o", "BatchMode=yes"],
+        &[],
+    );
     assert_eq!(cut.code, 255, "{}", cut.stderr);
 }
 
