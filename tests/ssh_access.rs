@@ -90,10 +90,22 @@ async fn keys_logins_and_sessions() {
 
         // A session its server stopped renewing is not listed as open.
         let town = s.identify_os_user("town").await.unwrap();
-        s.open_ssh_session(&town, &origin).await.unwrap();
+        s.add_staff_key(&h.admin, "town", &key(4)).await.unwrap();
+        let town_origin = SshOrigin {
+            fingerprint: "SHA256:test-key-4",
+            ..origin
+        };
+        let town_id = s.open_ssh_session(&town, &town_origin).await.unwrap();
         assert_eq!(s.ssh_sessions(&h.admin).await.unwrap().len(), 2);
         h.clock.advance_ms(avain::service::SESSION_STALE_MS + 1);
         assert!(s.ssh_sessions(&h.admin).await.unwrap().is_empty());
+        // All open sessions are renewed in one round: the live one is seen
+        // again, the disabled one's comes back to be ended.
+        let withdrawn = s.ssh_sessions_withdrawn(&[town_id, id]).await.unwrap();
+        assert_eq!(withdrawn, vec![id], "{}", h.backend);
+        let listed = s.ssh_sessions(&h.admin).await.unwrap();
+        assert_eq!(listed.len(), 1, "{}", h.backend);
+        assert_eq!(listed[0].login, "town");
         // Every step is in the audit.
         let actions: Vec<String> = s
             .audit_list(&h.admin, None, 100)

@@ -7,6 +7,7 @@ pub mod console;
 pub mod desk;
 pub mod directory;
 pub mod mail;
+pub mod ssh;
 pub mod web;
 
 use crate::clock::SystemClock;

@@ -393,6 +393,9 @@ pub enum BenchCommand {
     /// The patron pages under load: one server, many clients (p50, p99,
     /// errors, lost attempts).
     Web(crate::bench::web::WebBenchArgs),
+    /// Many desks typing at once over SSH (keystroke to screen, memory
+    /// per session, idle CPU).
+    Ssh(crate::bench::ssh::SshBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -92,6 +92,7 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         Command::Bench(args::BenchCommand::Refresh(args)) => {
             crate::bench::directory::run(&cli.invocation(overrides), args).await
         }
+        Command::Bench(args::BenchCommand::Ssh(args)) => crate::bench::ssh::run(args).await,
         Command::Bench(args::BenchCommand::Web(args)) => {
             crate::bench::web::run(&cli.invocation(overrides), args).await
         }

@@ -236,23 +236,38 @@ impl Services {
     /// Renews a running session. False when it must end: its staff member
     /// was disabled or locked, or its key removed.
     pub async fn ssh_session_allowed(&self, session_id: i64) -> ServiceResult<bool> {
+        Ok(self.ssh_sessions_withdrawn(&[session_id]).await?.is_empty())
+    }
+
+    /// Renews the running sessions `session_ids` in one transaction (one
+    /// commit however many desks are open) and returns those that must
+    /// end: staff disabled or locked, key removed, or the record gone.
+    pub async fn ssh_sessions_withdrawn(&self, session_ids: &[i64]) -> ServiceResult<Vec<i64>> {
         let tx = self.store.begin_write().await?;
-        let Some(session) = ssh_rows::session(&tx, session_id).await? else {
-            return Ok(false);
-        };
-        let allowed = match staff_rows::by_login(&tx, &session.login).await? {
-            Some(r) if self.staff_from_row(&r).is_ok() => {
-                ssh_rows::key(&tx, r.id, &session.fingerprint)
-                    .await?
-                    .is_some()
+        let now = self.now();
+        let mut withdrawn = Vec::new();
+        let mut renewed = Vec::new();
+        for &session_id in session_ids {
+            let allowed = match ssh_rows::session(&tx, session_id).await? {
+                None => false,
+                Some(session) => match staff_rows::by_login(&tx, &session.login).await? {
+                    Some(r) if self.staff_from_row(&r).is_ok() => {
+                        ssh_rows::key(&tx, r.id, &session.fingerprint)
+                            .await?
+                            .is_some()
+                    }
+                    _ => false,
+                },
+            };
+            if allowed {
+                renewed.push(session_id);
+            } else {
+                withdrawn.push(session_id);
             }
-            _ => false,
-        };
-        if allowed {
-            ssh_rows::touch_session(&tx, session_id, self.now()).await?;
         }
+        ssh_rows::touch_sessions(&tx, &renewed, now).await?;
         tx.commit().await?;
-        Ok(allowed)
+        Ok(withdrawn)
     }
 
     /// Records a session's end (`quit`, `disabled`, `shutdown`, `closed`).

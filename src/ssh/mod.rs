@@ -5,6 +5,7 @@
 mod handler;
 pub mod input;
 pub mod keys;
+mod renewal;
 mod server;
 mod session;
 

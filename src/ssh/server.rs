@@ -4,6 +4,7 @@
 //! session finish what it was doing and say why it ends.
 
 use super::handler::Connection;
+use super::renewal::Renewal;
 use crate::config::SshConfig;
 use crate::service::{MailSignal, Services};
 use russh::MethodKind;
@@ -31,6 +32,8 @@ pub struct Shared {
     /// Names this server process in the session table.
     pub owner: String,
     pub mail: MailSignal,
+    /// The open consoles, checked together every few seconds.
+    pub renewal: Renewal,
 }
 
 /// One console's place in `Shared::open`, given back when dropped.
@@ -162,7 +165,13 @@ pub async fn serve_ssh(
         owner: id.iter().map(|b| format!("{b:02x}")).collect(),
         mail,
         ssh,
+        renewal: Renewal::default(),
     });
+    let renewing = {
+        let shared = shared.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move { shared.renewal.run(&shared.services, stop).await })
+    };
     let recent = RecentConnections::default();
     let mut connections = tokio::task::JoinSet::new();
     loop {
@@ -202,5 +211,6 @@ pub async fn serve_ssh(
     if drained.is_err() {
         tracing::warn!("ssh: stopping with connections still open");
     }
+    let _ = renewing.await;
     Ok(())
 }

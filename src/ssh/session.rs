@@ -1,13 +1,13 @@
 //! One console drawn into an SSH channel: the same app and loop as
 //! `avain` in a terminal, its screen sized by the client's pty (never by
 //! the server's own terminal), its input from the channel. The session is
-//! recorded, renewed every few seconds (and ended at once if its staff
+//! recorded, renewed every few seconds with the others (and ended if its staff
 //! member is disabled or its key removed), and ended with a word to staff
 //! when the server stops.
 
 use super::server::{SessionSlot, Shared};
 use crate::config::Language;
-use crate::service::{Services, SshOrigin, Staff};
+use crate::service::{SshOrigin, Staff};
 use crate::tui::event_loop::{self, Ended};
 use crate::tui::runner::Runner;
 use crate::tui::view::theme::Theme;
@@ -21,11 +21,7 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::ChannelId;
 use russh::server::Handle;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// How often a running session checks it is still allowed.
-const RECHECK: Duration = Duration::from_secs(3);
 
 pub struct SessionStart {
     pub shared: Arc<Shared>,
@@ -190,20 +186,12 @@ async fn console(start: SessionStart, session_id: i64) -> anyhow::Result<Ended> 
 }
 
 /// Completes when the door ends the session: the server stops, or the
-/// staff member may no longer come in (checked every few seconds).
+/// staff member may no longer come in (see `renewal`).
 async fn ended_by_door(shared: &Shared, session_id: i64, words: &crate::text::Words) -> String {
     let mut stop = shared.stop.clone();
-    let services: &Services = &shared.services;
-    loop {
-        tokio::select! {
-            _ = stop.changed() => return words.t("ssh.stopping").to_string(),
-            _ = tokio::time::sleep(RECHECK) => {}
-        }
-        match services.ssh_session_allowed(session_id).await {
-            Ok(true) => {}
-            Ok(false) => return words.t("ssh.withdrawn").to_string(),
-            // The database is away: keep the console; the next check decides.
-            Err(e) => tracing::warn!(session = session_id, "ssh: session check: {e}"),
-        }
+    let mut renewed = shared.renewal.join(session_id);
+    tokio::select! {
+        _ = stop.changed() => words.t("ssh.stopping").to_string(),
+        _ = &mut renewed.withdrawn => words.t("ssh.withdrawn").to_string(),
     }
 }

@@ -94,10 +94,14 @@ pub async fn session(tx: &Tx, id: i64) -> Result<Option<ssh_session::Model>, DbE
     ssh_session::Entity::find_by_id(id).one(tx).await
 }
 
-pub async fn touch_session(tx: &Tx, id: i64, now: i64) -> Result<(), DbErr> {
+/// Marks the sessions `ids` as seen at `now`.
+pub async fn touch_sessions(tx: &Tx, ids: &[i64], now: i64) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     ssh_session::Entity::update_many()
         .col_expr(ssh_session::Column::LastSeen, Expr::value(now))
-        .filter(ssh_session::Column::Id.eq(id))
+        .filter(ssh_session::Column::Id.is_in(ids.iter().copied()))
         .exec(tx)
         .await
         .map(|_| ())

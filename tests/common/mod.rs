@@ -98,12 +98,24 @@ fn require_all() -> bool {
     std::env::var("AVAIN_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
 }
 
-/// Says why a test skips; fails when everything is required.
+/// Says why a test skips, where a plain `cargo test` shows it; fails when
+/// everything is required (`AVAIN_TEST_REQUIRE_ALL=1`, as in `.ci/run`).
 pub fn skip(why: &str) {
     if require_all() {
         panic!("AVAIN_TEST_REQUIRE_ALL=1 but {why}");
     }
-    eprintln!("note: {why}: skipping this test");
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    announce(&format!("SKIPPED {test}: {why}"));
+}
+
+/// One line on the terminal even while cargo captures test output: the
+/// harness captures only the `print!` family, not writes to the handle.
+fn announce(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// The backends this run tests: name and server URL (None for SQLite).
@@ -116,10 +128,36 @@ pub fn backends() -> Vec<(&'static str, Option<String>)> {
         match std::env::var(var).ok().filter(|v| !v.is_empty()) {
             Some(url) => list.push((name, Some(url))),
             None if require_all() => panic!("AVAIN_TEST_REQUIRE_ALL=1 but {var} is not set"),
-            None => eprintln!("note: {var} not set: skipping the {name} variant of this test"),
+            None => announce_once(var, name),
         }
     }
     list
+}
+
+/// A missing database URL is said once per test file, not once per test.
+fn announce_once(var: &'static str, name: &str) {
+    static SAID: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|p| p.into_inner());
+    if !said.contains(&var) {
+        said.push(var);
+        let file = std::env::args()
+            .next()
+            .and_then(|a| {
+                let stem = std::path::Path::new(&a)
+                    .file_stem()?
+                    .to_string_lossy()
+                    .to_string();
+                // Cargo names test binaries `<file>-<hash>`.
+                Some(
+                    stem.rsplit_once('-')
+                        .map_or(stem.clone(), |(f, _)| f.to_string()),
+                )
+            })
+            .unwrap_or_default();
+        announce(&format!(
+            "SKIPPED the {name} variants of tests/{file}.rs: {var} is not set"
+        ));
+    }
 }
 
 fn unique_name() -> String {
