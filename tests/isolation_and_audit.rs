@@ -80,6 +80,24 @@ async fn desk_staff_cannot_reach_another_organisation() {
                 .await
                 .map(|a| a.id),
         );
+        // The answer names only the organisations the desk may use, the
+        // same for another's slug and for a typo.
+        for slug in ["kaupunki", "library"] {
+            match s.verify(lib, slug, None, "x@example.fi").await {
+                Err(ServiceError::NotFound(m)) => assert_eq!(
+                    m,
+                    format!("organisation {slug:?} not found (organisations: kirjasto)")
+                ),
+                other => panic!("{slug}: {other:?}"),
+            }
+        }
+        // An admin's typo lists every organisation.
+        match s.invite_stats(&h.admin, "library").await {
+            Err(ServiceError::NotFound(m)) => {
+                assert!(m.ends_with("(organisations: kirjasto, kaupunki)"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(s.search(lib, "kaisa", 10).await.unwrap().is_empty());
         assert!(s.search(lib, "lindholm", 10).await.unwrap().is_empty());
         let rows = s.audit_list(lib, None, 500).await.unwrap();

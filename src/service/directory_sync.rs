@@ -62,7 +62,7 @@ impl Services {
         progress: &(dyn Fn(u64) + Sync),
     ) -> ServiceResult<SyncReport> {
         staff.require_admin()?;
-        staff.require_org(org, "organisation")?;
+        staff.require_known_org(org)?;
         self.run_sync(org, options, &Actor::staff(staff), progress)
             .await
     }

@@ -48,6 +48,7 @@ impl Services {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> ServiceResult<InviteReport> {
         staff.require_admin()?;
+        staff.require_known_org(org_slug)?;
         let org = self.org(org_slug)?;
         let tx = self.store.begin_read().await?;
         let awaiting = accounts::awaiting_first_login(&tx, org_slug).await?;
@@ -154,7 +155,7 @@ impl Services {
 
     /// How the invitations of an organisation are doing.
     pub async fn invite_stats(&self, staff: &Staff, org_slug: &str) -> ServiceResult<InviteStats> {
-        staff.require_org(org_slug, "organisation")?;
+        staff.require_known_org(org_slug)?;
         let now = self.now();
         let tx = self.store.begin_read().await?;
         let awaiting = accounts::awaiting_first_login(&tx, org_slug).await?.len() as u64;

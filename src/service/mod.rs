@@ -234,8 +234,11 @@ impl Services {
     /// The configuration of an organisation named by the database.
     pub(crate) fn org(&self, slug: &str) -> ServiceResult<&OrgConfig> {
         self.config.org(slug).ok_or_else(|| {
+            let configured: Vec<&str> = self.config.orgs.iter().map(|o| o.slug.as_str()).collect();
             ServiceError::Refused(format!(
-                "organisation {slug:?} is in the database but not in the configuration"
+                "organisation {slug:?} has accounts in the database but is not in the \
+                 configuration (configured: {}); add an [[org]] with that slug back",
+                configured.join(", ")
             ))
         })
     }

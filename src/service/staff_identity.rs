@@ -31,6 +31,23 @@ impl Staff {
         }
     }
 
+    /// An organisation slug staff typed (`--org`): one they may not see
+    /// gets the same answer as one that does not exist, naming the
+    /// organisations they may use so a typo is quickly put right.
+    pub fn require_known_org(&self, org: &str) -> ServiceResult<()> {
+        if self.can_see(org) {
+            return Ok(());
+        }
+        let yours = if self.orgs.is_empty() {
+            "none".to_string()
+        } else {
+            self.orgs.join(", ")
+        };
+        Err(ServiceError::NotFound(format!(
+            "organisation {org:?} not found (organisations: {yours})"
+        )))
+    }
+
     pub fn require_admin(&self) -> ServiceResult<()> {
         match self.role {
             Role::Admin => Ok(()),

@@ -83,7 +83,7 @@ impl Services {
         card: Option<&str>,
         email: &str,
     ) -> ServiceResult<(MatchVerdict, Freshness)> {
-        staff.require_org(org, "organisation")?;
+        staff.require_known_org(org)?;
         let org_config = self.org(org)?;
         let card = if org_config.uses_cards() { card } else { None };
         let freshness = self.refresh_for_verdict(org, card, email).await?;

@@ -44,6 +44,7 @@ impl Services {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> ServiceResult<Result<ImportReport, Vec<ImportError>>> {
         staff.require_admin()?;
+        staff.require_known_org(org)?;
         self.org(org)?;
         let ImportOptions {
             dry_run,
