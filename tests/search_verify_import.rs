@@ -289,3 +289,53 @@ async fn a_bad_csv_imports_nothing_and_names_line_and_column() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_row_found_by_card_does_not_rename_another_patron() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let s = &h.services;
+        let quiet = |_: u64, _: u64| {};
+        // No external id: the row is matched by its card, which is Aino's.
+        let csv = b"full_name,email,card_number\nNew Person,new.person@example.fi,2900100001\n";
+        for dry_run in [true, false] {
+            let errors = s
+                .import_accounts(&h.admin, "kirjasto", csv, dry_run, &quiet)
+                .await
+                .unwrap()
+                .unwrap_err();
+            let message = errors[0].to_string();
+            assert!(
+                message.starts_with("line 2, column 3 (card_number): card \"2900100001\" belongs to account #")
+                    && message.contains("named \"Aino Virtanen\", not \"New Person\"")
+                    && message.contains("--allow-name-changes"),
+                "{}: {message}",
+                h.backend
+            );
+        }
+        let aino = s.search(&h.admin, "virtanen", 5).await.unwrap();
+        assert_eq!(aino.len(), 1);
+        let detail = s.account_detail(&h.admin, aino[0].id).await.unwrap();
+        assert_eq!(detail.account.full_name, "Aino Virtanen");
+        assert!(detail.previous_emails.is_empty(), "{}: her address untouched", h.backend);
+        // The same name in other case and spacing is the same person.
+        let same = b"full_name,email,card_number\n  aino   VIRTANEN,aino.v@example.fi,2900100001\n";
+        let report = s.import_accounts(&h.admin, "kirjasto", same, false, &quiet).await.unwrap().unwrap();
+        assert_eq!((report.created, report.updated), (0, 1), "{}", h.backend);
+        // Asked for, a real change of name goes through.
+        let options = avain::service::import::ImportOptions {
+            allow_name_changes: true,
+            ..Default::default()
+        };
+        let renamed = b"full_name,email,card_number\nAino Uusinimi,aino.v@example.fi,2900100001\n";
+        let report = s
+            .import_accounts_with(&h.admin, "kirjasto", renamed, options, &quiet)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.updated, 1);
+        let detail = s.account_detail(&h.admin, aino[0].id).await.unwrap();
+        assert_eq!(detail.account.full_name, "Aino Uusinimi", "{}", h.backend);
+    })
+    .await;
+}

@@ -217,6 +217,7 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
         org,
         dry_run,
         skip_bad_rows,
+        allow_name_changes,
     } = c;
     let bytes =
         std::fs::read(file).map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?;
@@ -230,6 +231,7 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
             crate::service::import::ImportOptions {
                 dry_run: *dry_run,
                 skip_bad_rows: *skip_bad_rows,
+                allow_name_changes: *allow_name_changes,
             },
             &progress,
         )

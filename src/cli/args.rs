@@ -368,6 +368,11 @@ pub enum ImportCommand {
         /// any bad row imports nothing).
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Let a row found by its card number or login (no external_id)
+        /// change that account's name. Without it such a row is refused:
+        /// it is more often another patron's card in the wrong row.
+        #[arg(long)]
+        allow_name_changes: bool,
     },
 }
 

@@ -162,8 +162,8 @@ async fn hostile_records_import_and_draw_safely() {
 
     // Asked to skip them: every hostile name is imported, the two are listed.
     let options = ImportOptions {
-        dry_run: false,
         skip_bad_rows: true,
+        ..Default::default()
     };
     let report = services
         .import_accounts_with(&staff, "kirjasto", &csv, options, &quiet)

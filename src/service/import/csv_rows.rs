@@ -64,6 +64,10 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Import the good rows and report the bad ones, instead of nothing.
     pub skip_bad_rows: bool,
+    /// Let a row found by its card or login rename the account it found
+    /// (refused by default: more often another patron's card typed into
+    /// the wrong row than a real change of name).
+    pub allow_name_changes: bool,
 }
 
 /// A checked row.

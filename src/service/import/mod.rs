@@ -1,7 +1,9 @@
 //! Importing accounts from CSV. Every row is checked first; any error names
 //! its line and column and nothing is written, unless asked to skip bad
 //! rows (each still reported with its line and column). Rows update the account with
-//! the same external id, else the same card, else the same login.
+//! the same external id, else the same card, else the same login; a row
+//! found by card or login that would rename its account is refused unless
+//! name changes are allowed.
 
 use super::{ServiceResult, Services, Staff};
 use sea_orm::TransactionTrait;
@@ -27,7 +29,7 @@ impl Services {
     ) -> ServiceResult<Result<ImportReport, Vec<ImportError>>> {
         let options = ImportOptions {
             dry_run,
-            skip_bad_rows: false,
+            ..Default::default()
         };
         self.import_accounts_with(staff, org, bytes, options, progress)
             .await
@@ -49,6 +51,7 @@ impl Services {
         let ImportOptions {
             dry_run,
             skip_bad_rows,
+            allow_name_changes,
         } = options;
         let (ParsedCsv { rows, columns }, bad_rows) = match read_csv(bytes, skip_bad_rows) {
             Ok(parsed) => parsed,
@@ -71,7 +74,7 @@ impl Services {
             // undone on its own savepoint; the others stay.
             let outcome = if skip_bad_rows {
                 let savepoint = tx.begin().await?;
-                let outcome = self.import_row(&savepoint, org, row, &columns).await?;
+                let outcome = self.import_row(&savepoint, org, row, &columns, allow_name_changes).await?;
                 if outcome.is_ok() {
                     savepoint.commit().await?;
                 } else {
@@ -79,7 +82,8 @@ impl Services {
                 }
                 outcome
             } else {
-                self.import_row(&tx, org, row, &columns).await?
+                self.import_row(&tx, org, row, &columns, allow_name_changes)
+                    .await?
             };
             match outcome {
                 Ok(true) => report.created += 1,

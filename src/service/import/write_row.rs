@@ -19,10 +19,18 @@ impl Services {
         org: &str,
         row: &Row,
         columns: &HashMap<String, usize>,
+        allow_name_changes: bool,
     ) -> ServiceResult<Result<bool, ImportError>> {
         let now = self.now();
         let existing = existing_account(tx, org, row).await?;
-        if let Some((col, message)) = taken_elsewhere(tx, org, row, existing.as_ref()).await? {
+        let renamed = (!allow_name_changes)
+            .then(|| renames_by_card_or_login(row, existing.as_ref()))
+            .flatten();
+        let conflict = match renamed {
+            Some(found) => Some(found),
+            None => taken_elsewhere(tx, org, row, existing.as_ref()).await?,
+        };
+        if let Some((col, message)) = conflict {
             return Ok(Err(ImportError {
                 line: row.line,
                 column: columns.get(col).map(|n| (*n, col.to_string())),
@@ -53,6 +61,38 @@ async fn existing_account(tx: &Tx, org: &str, row: &Row) -> ServiceResult<Option
         (None, None, Some(l)) => accounts::find_by_login(tx, org, l).await?,
         _ => None,
     })
+}
+
+/// A row without an external id that found its account by card or login
+/// but carries another name: the column that found it and what is wrong.
+/// Names are compared ignoring case and spacing.
+fn renames_by_card_or_login(
+    row: &Row,
+    existing: Option<&account::Model>,
+) -> Option<(&'static str, String)> {
+    let account = existing?;
+    if row.external_id.is_some() {
+        return None;
+    }
+    let same = |a: &str, b: &str| {
+        let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        fold(a) == fold(b)
+    };
+    if same(&account.full_name, &row.full_name) {
+        return None;
+    }
+    let (col, what) = match &row.card {
+        Some(card) => ("card_number", format!("card {card:?}")),
+        None => ("login", format!("login {:?}", row.login.as_deref().unwrap_or(""))),
+    };
+    Some((
+        col,
+        format!(
+            "{what} belongs to account #{} named {:?}, not {:?}; if this is the same \
+             person under a new name, import with --allow-name-changes",
+            account.id, account.full_name, row.full_name
+        ),
+    ))
 }
 
 /// A card or login in the row that already belongs to another account:
