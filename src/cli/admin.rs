@@ -256,7 +256,7 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
                 if !report.skipped.is_empty() {
                     eprintln!("{} row(s) skipped:", report.skipped.len());
                     for e in &report.skipped {
-                        eprintln!("  {}", safe(&e.to_string()));
+                        eprintln!("  {}", import_error_line(e));
                     }
                 }
             }
@@ -271,12 +271,18 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
                     file.display()
                 );
                 for e in &errors {
-                    eprintln!("  {}", safe(&e.to_string()));
+                    eprintln!("  {}", import_error_line(e));
                 }
             }
             Err(CliError::already_reported(2))
         }
     }
+}
+
+/// One import error, made safe for the terminal but not cut at the usual
+/// length: an unknown column's message lists every known column.
+fn import_error_line(e: &crate::service::import::ImportError) -> String {
+    crate::domain::sanitize::sanitize_line(&e.to_string(), 1000)
 }
 
 pub fn completions(args: &CompletionsArgs) {

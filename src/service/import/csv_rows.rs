@@ -109,15 +109,17 @@ pub(super) fn read_csv(
     bytes: &[u8],
     keep_going: bool,
 ) -> Result<(ParsedCsv, Vec<ImportError>), Vec<ImportError>> {
+    let separator = separator(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
+        .delimiter(separator)
         .from_reader(bytes);
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => return Err(vec![csv_error(&e, 1)]),
     };
-    let index = read_header(&headers)?;
+    let index = read_header(&headers, separator)?;
     let mut checker = Checker {
         index: &index,
         seen_cards: HashMap::new(),
@@ -141,10 +143,34 @@ pub(super) fn read_csv(
     Ok((ParsedCsv { rows, columns }, errors))
 }
 
+/// The separator the header line uses: comma, or semicolon (what a
+/// spreadsheet saves as CSV where the comma is the decimal mark, as in
+/// Finland), or tab: whichever the header has most of; comma on a tie.
+fn separator(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let count = |sep: u8| header.iter().filter(|b| **b == sep).count();
+    [b';', b'\t']
+        .into_iter()
+        .map(|sep| (count(sep), sep))
+        .filter(|(n, _)| *n > count(b','))
+        .max()
+        .map_or(b',', |(_, sep)| sep)
+}
+
+/// How a separator is named in a message.
+fn separator_name(separator: u8) -> &'static str {
+    match separator {
+        b';' => "semicolons",
+        b'\t' => "tabs",
+        _ => "commas",
+    }
+}
+
 /// Where each known column is; every unknown, repeated or missing column
 /// is an error on line 1.
 fn read_header(
     headers: &csv::StringRecord,
+    separator: u8,
 ) -> Result<HashMap<&'static str, usize>, Vec<ImportError>> {
     let mut errors = Vec::new();
     let mut index: HashMap<&'static str, usize> = HashMap::new();
@@ -163,7 +189,8 @@ fn read_header(
                 index.insert(c, i);
             }
             None => err(format!(
-                "unknown column; known columns are {}",
+                "unknown column (the header was read as separated by {}); known columns are {}",
+                separator_name(separator),
                 COLUMNS.join(", ")
             )),
         }
@@ -415,6 +442,23 @@ mod tests {
         assert_eq!(rows[0].old_cards, ["999", "998"]);
         assert!(rows[0].legacy && !rows[1].legacy);
         assert_eq!(rows[1].line, 3);
+    }
+
+    #[test]
+    fn semicolons_and_tabs_are_read_as_separators() {
+        for csv in [
+            "full_name;email;old_cards\nAnna A;a@x.fi;\"999;998\"\n",
+            "full_name\temail\told_cards\nAnna A\ta@x.fi\t999;998\n",
+        ] {
+            let rows = parse_csv(csv.as_bytes()).unwrap().rows;
+            assert_eq!(rows[0].full_name, "Anna A", "{csv:?}");
+            assert_eq!(rows[0].old_cards, ["999", "998"], "{csv:?}");
+        }
+        let e = errors_of("full_name;e-mail\nA;a@x.fi\n");
+        assert!(
+            e[0].starts_with("line 1, column 2 (e-mail): unknown column (the header was read as separated by semicolons); known columns are full_name, email,"),
+            "{e:?}"
+        );
     }
 
     #[test]
