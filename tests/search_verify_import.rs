@@ -306,8 +306,9 @@ async fn a_row_found_by_card_does_not_rename_another_patron() {
                 .unwrap_err();
             let message = errors[0].to_string();
             assert!(
-                message.starts_with("line 2, column 3 (card_number): card \"2900100001\" belongs to account #")
-                    && message.contains("named \"Aino Virtanen\", not \"New Person\"")
+                message.starts_with(
+                    "line 2, column 3 (card_number): card \"2900100001\" belongs to account #"
+                ) && message.contains("named \"Aino Virtanen\", not \"New Person\"")
                     && message.contains("--allow-name-changes"),
                 "{}: {message}",
                 h.backend
@@ -317,10 +318,18 @@ async fn a_row_found_by_card_does_not_rename_another_patron() {
         assert_eq!(aino.len(), 1);
         let detail = s.account_detail(&h.admin, aino[0].id).await.unwrap();
         assert_eq!(detail.account.full_name, "Aino Virtanen");
-        assert!(detail.previous_emails.is_empty(), "{}: her address untouched", h.backend);
+        assert!(
+            detail.previous_emails.is_empty(),
+            "{}: her address untouched",
+            h.backend
+        );
         // The same name in other case and spacing is the same person.
         let same = b"full_name,email,card_number\n  aino   VIRTANEN,aino.v@example.fi,2900100001\n";
-        let report = s.import_accounts(&h.admin, "kirjasto", same, false, &quiet).await.unwrap().unwrap();
+        let report = s
+            .import_accounts(&h.admin, "kirjasto", same, false, &quiet)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((report.created, report.updated), (0, 1), "{}", h.backend);
         // Asked for, a real change of name goes through.
         let options = avain::service::import::ImportOptions {

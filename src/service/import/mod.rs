@@ -74,7 +74,9 @@ impl Services {
             // undone on its own savepoint; the others stay.
             let outcome = if skip_bad_rows {
                 let savepoint = tx.begin().await?;
-                let outcome = self.import_row(&savepoint, org, row, &columns, allow_name_changes).await?;
+                let outcome = self
+                    .import_row(&savepoint, org, row, &columns, allow_name_changes)
+                    .await?;
                 if outcome.is_ok() {
                     savepoint.commit().await?;
                 } else {

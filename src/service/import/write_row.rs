@@ -75,7 +75,12 @@ fn renames_by_card_or_login(
         return None;
     }
     let same = |a: &str, b: &str| {
-        let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let fold = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
         fold(a) == fold(b)
     };
     if same(&account.full_name, &row.full_name) {
@@ -83,7 +88,10 @@ fn renames_by_card_or_login(
     }
     let (col, what) = match &row.card {
         Some(card) => ("card_number", format!("card {card:?}")),
-        None => ("login", format!("login {:?}", row.login.as_deref().unwrap_or(""))),
+        None => (
+            "login",
+            format!("login {:?}", row.login.as_deref().unwrap_or("")),
+        ),
     };
     Some((
         col,
