@@ -10,7 +10,7 @@ use crate::domain::link::{LinkOrigin, LinkPurpose, RevokeReason};
 use crate::domain::mask::mask_email;
 use crate::domain::token;
 use crate::store::entities::account;
-use crate::store::{Tx, outbox_rows, tokens};
+use crate::store::{Tx, accounts, outbox_rows, tokens};
 use serde::Serialize;
 use serde_json::json;
 
@@ -105,6 +105,9 @@ impl Services {
         staff_id: Option<i64>,
     ) -> ServiceResult<SentLink> {
         let now = self.now();
+        // Two requests for one account at once (two desks, or a patron
+        // pressing twice) must see each other's links: one waits.
+        accounts::lock_for_update(tx, account.id).await?;
         // A patron's own requests are counted and replaced apart from the
         // links staff send: requests typed in someone else's name must not
         // use up the links staff can send, nor kill a link staff just sent

@@ -21,6 +21,21 @@ pub async fn get(tx: &Tx, id: i64) -> Result<Option<account::Model>, DbErr> {
     account::Entity::find_by_id(id).one(tx).await
 }
 
+/// Holds the account's row until `tx` ends, so two transactions that
+/// change the same account's links take turns (PostgreSQL and MariaDB;
+/// SQLite's one writer at a time already does this).
+pub async fn lock_for_update(tx: &Tx, id: i64) -> Result<(), DbErr> {
+    use sea_orm::{ConnectionTrait, QuerySelect};
+    if tx.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        return Ok(());
+    }
+    account::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(tx)
+        .await
+        .map(|_| ())
+}
+
 pub async fn get_many(tx: &Tx, ids: &[i64]) -> Result<Vec<account::Model>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -53,17 +53,29 @@ fn live(account_id: i64, purpose: Option<LinkPurpose>, now: i64) -> sea_orm::Con
     c
 }
 
-/// The live links of an account of one purpose.
+/// A read of the newest committed rows, locked until `tx` ends: on
+/// MariaDB a plain read inside a transaction sees the snapshot of its
+/// first read, which can predate a link another transaction just issued.
+/// (SQLite has one writer at a time; this is for write transactions only.)
+fn current<E: sea_orm::EntityTrait>(tx: &Tx, select: sea_orm::Select<E>) -> sea_orm::Select<E> {
+    use sea_orm::{ConnectionTrait, QuerySelect};
+    if tx.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        select
+    } else {
+        select.lock_exclusive()
+    }
+}
+
+/// The live links of an account of one purpose, read for issuing a new
+/// one (current and locked; see `current`).
 pub async fn live_of_purpose(
     tx: &Tx,
     account_id: i64,
     purpose: LinkPurpose,
     now: i64,
 ) -> Result<Vec<reset_token::Model>, DbErr> {
-    reset_token::Entity::find()
-        .filter(live(account_id, Some(purpose), now))
-        .all(tx)
-        .await
+    let select = reset_token::Entity::find().filter(live(account_id, Some(purpose), now));
+    current(tx, select).all(tx).await
 }
 
 /// Revokes the live links of an account (of one purpose, or all). Returns their ids.
@@ -139,9 +151,8 @@ pub async fn has_live(
         .is_some())
 }
 
-/// Creation times of the account's links of this purpose after `since`, oldest first.
 /// When the account's links of this purpose and these origins were made
-/// since `since`, oldest first.
+/// since `since`, oldest first (current and locked; see `current`).
 pub async fn created_after(
     tx: &Tx,
     account_id: i64,
@@ -149,12 +160,13 @@ pub async fn created_after(
     origins: &[LinkOrigin],
     since: i64,
 ) -> Result<Vec<i64>, DbErr> {
-    Ok(reset_token::Entity::find()
+    let select = reset_token::Entity::find()
         .filter(reset_token::Column::AccountId.eq(account_id))
         .filter(reset_token::Column::Purpose.eq(purpose))
         .filter(reset_token::Column::Origin.is_in(origins.iter().copied()))
         .filter(reset_token::Column::CreatedAt.gt(since))
-        .order_by_asc(reset_token::Column::CreatedAt)
+        .order_by_asc(reset_token::Column::CreatedAt);
+    Ok(current(tx, select)
         .all(tx)
         .await?
         .into_iter()
