@@ -233,6 +233,13 @@ impl App {
         if self.popup.is_some() {
             return self.on_popup_key(key);
         }
+        // A verdict on screen: its next actions work from the field.
+        let next = super::pane::verify::next_actions(self);
+        if let Some(command) = self.keymap.lookup(&key, false)
+            && next.contains(&command)
+        {
+            return self.on_command(command);
+        }
         match self.keymap.lookup(&key, self.typing()) {
             Some(command) => self.on_command(command),
             None => self.type_into_pane(key),

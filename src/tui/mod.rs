@@ -23,6 +23,8 @@ mod fixtures;
 mod hostile_tests;
 #[cfg(test)]
 mod screen_tests;
+#[cfg(test)]
+mod verdict_tests;
 
 use crate::config::{AuthMode, Paths};
 use crate::service::{Services, Staff};

@@ -19,7 +19,7 @@ fn draw(app: &App) -> Terminal<TestBackend> {
     terminal
 }
 
-fn screen_text(app: &App) -> String {
+pub(super) fn screen_text(app: &App) -> String {
     let terminal = draw(app);
     let buffer = terminal.backend().buffer();
     let mut out = String::new();

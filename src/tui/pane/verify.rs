@@ -7,6 +7,7 @@ use crate::service::Verification;
 use crate::text::safe;
 use crate::tui::action::Effect;
 use crate::tui::app::App;
+use crate::tui::keymap::Command;
 use crate::tui::view::layout::inner;
 use crate::tui::view::{draw_input, pane_block};
 use crossterm::event::{Event, KeyEvent};
@@ -50,6 +51,44 @@ pub fn uses_card(app: &App) -> bool {
         Some(d) => app.org(&d.account.org).is_none_or(|o| o.uses_cards),
         None => app.session.orgs.iter().any(|o| o.uses_cards),
     }
+}
+
+/// The account actions a verdict on screen leads to, most likely first;
+/// empty unless the verdict is about the open account. While it is shown
+/// their letters act at once (the caller is waiting), and any other key
+/// edits the field again.
+pub fn next_actions(app: &App) -> Vec<Command> {
+    let v = &app.verify;
+    let (Some(outcome), Some(detail)) = (&v.outcome, app.detail()) else {
+        return Vec::new();
+    };
+    if v.loading
+        || app.popup.is_some()
+        || app.focus != Pane::VERIFY
+        || outcome.verdict.account_id != Some(detail.account.id)
+    {
+        return Vec::new();
+    }
+    let email = &outcome.verdict.email;
+    // An address the account does not have (now) may be the one to fix;
+    // a case, space or typo difference only needs the link to the one on
+    // file.
+    let email_not_on_file = ["previous_email", "email_unknown", "other_email"]
+        .iter()
+        .any(|code| email.has(code));
+    let mut actions = Vec::new();
+    if detail.account.locked_at.is_some() {
+        actions.push(Command::Unlock);
+    }
+    if email_not_on_file {
+        actions.push(Command::ChangeEmail);
+    }
+    actions.push(Command::SendLink);
+    actions.push(Command::SetPin);
+    if !email_not_on_file {
+        actions.push(Command::ChangeEmail);
+    }
+    actions
 }
 
 fn on_type(app: &mut App, key: KeyEvent) -> Vec<Effect> {

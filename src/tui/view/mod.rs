@@ -154,11 +154,21 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         }
     } else {
         let typing = app.typing();
+        let next = crate::tui::pane::verify::next_actions(app);
         let mut push = |command: Command, desc: &str| {
-            if let Some(label) = app.keymap.key_label(command, typing) {
+            let label = if next.contains(&command) {
+                app.keymap.key_label(command, false)
+            } else {
+                app.keymap.key_label(command, typing)
+            };
+            if let Some(label) = label {
                 items.push((label, t.t(desc).to_string()));
             }
         };
+        // After a verdict, what to do next comes first.
+        for &command in &next {
+            push(command, command.desc_key());
+        }
         if let Some(hint) = app.focus.spec().enter_hint {
             push(Command::Open, hint);
         }
@@ -171,7 +181,7 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         }
         if app.detail().is_some() {
             for command in Command::ACTIONS {
-                if app.keymap.in_footer(command) {
+                if app.keymap.in_footer(command) && !next.contains(&command) {
                     push(command, command.desc_key());
                 }
             }
