@@ -96,12 +96,23 @@ fn walk(
 /// The language: `--lang`, then `[ui] language`, then `LANG` (fi or sv),
 /// then English.
 pub fn choose_language(flag: Option<&str>, configured: Option<Language>) -> Language {
+    choose_language_from(flag, configured, |name| std::env::var(name).ok())
+}
+
+/// `choose_language` with the environment given: the first of LC_ALL,
+/// LC_MESSAGES and LANG that is set decides, as for any program; a locale
+/// that is neither Finnish nor Swedish (C.UTF-8, en_GB) means English.
+pub fn choose_language_from(
+    flag: Option<&str>,
+    configured: Option<Language>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Language {
     flag.and_then(Language::from_locale)
         .or(configured)
         .or_else(|| {
             ["LC_ALL", "LC_MESSAGES", "LANG"]
                 .iter()
-                .filter_map(|v| std::env::var(v).ok())
+                .filter_map(|v| env(v))
                 .find(|v| !v.is_empty())
                 .and_then(|v| Language::from_locale(&v))
         })
@@ -228,6 +239,27 @@ mod tests {
             choose_language(Some("xx"), Some(Language::En)),
             Language::En
         );
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let from = |pairs| choose_language_from(None, None, env(pairs));
+        assert_eq!(from(&[("LANG", "C.UTF-8")]), Language::En);
+        assert_eq!(from(&[("LANG", "fi_FI.UTF-8")]), Language::Fi);
+        assert_eq!(from(&[("LANG", "sv_FI.UTF-8")]), Language::Sv);
+        assert_eq!(
+            from(&[("LC_ALL", "C.UTF-8"), ("LANG", "fi_FI.UTF-8")]),
+            Language::En
+        );
+        assert_eq!(from(&[("LC_ALL", ""), ("LANG", "sv_SE")]), Language::Sv);
+        assert_eq!(from(&[]), Language::En);
+        // The configuration wins over the environment, the flag over both.
+        let configured = choose_language_from(None, Some(Language::Sv), env(&[("LANG", "fi")]));
+        assert_eq!(configured, Language::Sv);
     }
 
     #[test]

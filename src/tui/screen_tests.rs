@@ -1,5 +1,6 @@
 //! Screen tests: the console drawn into a `TestBackend` and compared with
-//! approved snapshots (80x24 and 140x40, Finnish and English), plus checks
+//! approved snapshots (80x24, 100x30 and 140x40 in Finnish, Swedish and
+//! English), plus checks
 //! that hold at every size and for hostile data.
 
 use super::action::Job;
@@ -42,6 +43,11 @@ fn states(lang: Language, size: (u16, u16)) -> Vec<(&'static str, App)> {
     };
     let mut out = vec![("empty", fixtures::app(lang, size))];
     out.push(("desk", desk()));
+    // The cursor in the email field under a verdict: its next actions lead.
+    let mut verdict = desk();
+    verdict.focus = Pane::VERIFY;
+    verdict.verify.on_email = true;
+    out.push(("verdict", verdict));
     let mut focus_act = desk();
     focus_act.focus = Pane::ACT;
     focus_act.account.selected_action = 2;
@@ -145,8 +151,8 @@ fn states(lang: Language, size: (u16, u16)) -> Vec<(&'static str, App)> {
 
 #[test]
 fn snapshots_of_every_pane_and_popup() {
-    for lang in [Language::En, Language::Fi] {
-        for size in [(80, 24), (140, 40)] {
+    for lang in [Language::En, Language::Fi, Language::Sv] {
+        for size in [(80, 24), (100, 30), (140, 40)] {
             for (name, app) in states(lang, size) {
                 let snapshot = format!("{name}_{}_{}x{}", lang.code(), size.0, size.1);
                 insta::assert_snapshot!(snapshot, screen_text(&app));

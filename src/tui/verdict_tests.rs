@@ -85,9 +85,15 @@ fn a_locked_account_offers_unlocking_first() {
     if let Some(detail) = &mut app.account.detail {
         detail.account.locked_at = Some(fixtures::NOW);
     }
-    assert_eq!(next_actions(&app)[..2], [Command::Unlock, Command::SendLink]);
+    assert_eq!(
+        next_actions(&app)[..2],
+        [Command::Unlock, Command::SendLink]
+    );
     assert!(key(&mut app, KeyCode::Char('u')).is_empty());
-    assert!(app.popup.is_some(), "u opens the unlock form from the field");
+    assert!(
+        app.popup.is_some(),
+        "u opens the unlock form from the field"
+    );
 }
 
 #[test]

@@ -85,7 +85,7 @@ pub fn action_cells(app: &App, inner: Rect) -> Vec<Rect> {
 
 /// How wide the facts line is (the layout wraps it when it does not fit).
 pub fn facts_width(app: &App) -> usize {
-    summary(app).last().map_or(0, Line::width)
+    summary(app).get(2).map_or(0, Line::width)
 }
 
 fn summary(app: &App) -> Vec<Line<'static>> {
@@ -101,17 +101,12 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         .find(|c| c.status == crate::domain::verdict::CardStatus::Active)
         .map(|c| safe(&c.number_masked))
         .unwrap_or_else(|| "–".into());
-    let mut facts: Vec<Span> = Vec::new();
-    for (text, style) in facts_of(app, d) {
-        if !facts.is_empty() {
-            facts.push(Span::raw(" · "));
-        }
-        facts.push(Span::styled(text, style));
-    }
+    let facts = facts_line(app, d, usize::MAX);
     let org = app
         .org(&a.org)
         .map(|o| o.name.clone())
         .unwrap_or_else(|| a.org.clone());
+    // The labels are dropped when the line would be cut (see `render`).
     let phone = a
         .phone_masked
         .as_deref()
@@ -128,8 +123,36 @@ fn summary(app: &App) -> Vec<Line<'static>> {
             t.t("field.email"),
             safe(&a.email_masked),
         )),
-        Line::from(facts),
+        facts,
+        // The same without labels, for a pane too narrow for them.
+        Line::raw(format!(
+            "{card} · {}{}",
+            safe(&a.email_masked),
+            a.phone_masked
+                .as_deref()
+                .map(|p| format!(" · {}", safe(p)))
+                .unwrap_or_default()
+        )),
     ]
+}
+
+/// The facts joined by " · ", as many whole ones as fit in `width`.
+fn facts_line(app: &App, d: &AccountDetail, width: usize) -> Line<'static> {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut used = 0;
+    for (text, style) in facts_of(app, d) {
+        let sep = if spans.is_empty() { 0 } else { 3 };
+        let w = unicode_width::UnicodeWidthStr::width(text.as_str());
+        if !spans.is_empty() && used + sep + w > width {
+            break;
+        }
+        if sep > 0 {
+            spans.push(Span::raw(" · "));
+        }
+        used += sep + w;
+        spans.push(Span::styled(text, style));
+    }
+    Line::from(spans)
 }
 
 /// The account's facts, most important first (the line is cut at the
@@ -211,7 +234,19 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
     // Name and contact lines are cut at the edge; the facts wrap onto a
     // second line when the layout gives them one.
     let mut lines = summary(app);
-    let facts = (lines.len() > 1).then(|| lines.pop()).flatten();
+    if lines.len() > 3 {
+        let bare = lines.pop().unwrap_or_default();
+        if lines[1].width() > body.width as usize {
+            lines[1] = bare;
+        }
+    }
+    let mut facts = (lines.len() > 1).then(|| lines.pop()).flatten();
+    // With one line for them, whole facts rather than a cut one.
+    if let Some(d) = app.detail()
+        && summary_lines(app, body) == 3
+    {
+        facts = Some(facts_line(app, d, body.width as usize));
+    }
     let head = lines.len() as u16;
     frame.render_widget(Paragraph::new(lines), body);
     if let Some(facts) = facts {

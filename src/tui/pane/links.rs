@@ -8,6 +8,7 @@ use crate::text::safe;
 use crate::tui::app::App;
 use crate::tui::view::layout::inner;
 use crate::tui::view::pane_block;
+use crate::tui::view::wrap::wrap_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -42,8 +43,16 @@ fn on_click(app: &mut App, body: Rect, line: u16, _x: u16) {
 /// Pane lines, each with the index of the link it belongs to (if any).
 type Rows = Vec<(Line<'static>, Option<usize>)>;
 
+/// The pane's lines folded to `width`, each with the link it belongs to.
+fn lines(app: &App, width: usize) -> Rows {
+    unfolded(app)
+        .into_iter()
+        .flat_map(|(line, link)| wrap_line(line, width).into_iter().map(move |l| (l, link)))
+        .collect()
+}
+
 /// The pane's lines, each with the link it belongs to.
-fn lines(app: &App) -> Rows {
+fn unfolded(app: &App) -> Rows {
     let Some(d) = app.detail() else {
         return vec![(dim_line(app, app.words.t("links.no_account")), None)];
     };
@@ -215,7 +224,7 @@ fn offset(all: &[(Line<'static>, Option<usize>)], app: &App, height: usize) -> u
 
 /// Which link a line of the pane's inside belongs to.
 fn link_at_line(app: &App, body: Rect, line: usize) -> Option<usize> {
-    let all = lines(app);
+    let all = lines(app, body.width as usize);
     let start = offset(&all, app, body.height as usize);
     all.get(start + line).and_then(|(_, l)| *l)
 }
@@ -231,7 +240,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
     if body.height == 0 || body.width == 0 {
         return;
     }
-    let all = lines(app);
+    let all = lines(app, body.width as usize);
     let start = offset(&all, app, body.height as usize);
     let shown: Vec<Line> = all.into_iter().skip(start).map(|(l, _)| l).collect();
     frame.render_widget(Paragraph::new(shown), body);

@@ -5,6 +5,7 @@
 pub mod layout;
 mod popup;
 pub mod theme;
+pub mod wrap;
 
 use crate::text::safe;
 use crate::tui::app::{App, Status};
