@@ -467,7 +467,40 @@ fn init_staff_audit_migrate_and_completions() {
     }
     // Running init again keeps what exists.
     assert_eq!(with_config(&["init"], None).code, 0);
-    assert_eq!(with_config(&["config", "check"], None).code, 0);
+    let checked = with_config(&["config", "check"], None);
+    assert_eq!(checked.code, 0);
+    // The example's addresses are named as placeholders, with their lines.
+    assert!(
+        checked
+            .stdout
+            .contains("# warning: org[0].link_base_url (line 77): \"https://avain.example.fi\"")
+            && checked.stdout.contains("# warning: mail.sender (line 59)"),
+        "{}",
+        checked.stdout
+    );
+    // Another configuration may not take over this data folder.
+    let other = dir.path().join("other.toml");
+    std::fs::copy(&config, &other).unwrap();
+    let taken = avain(
+        &data,
+        &[
+            "--config",
+            other.to_str().unwrap(),
+            "init",
+            "--admin",
+            "root",
+        ],
+        None,
+    );
+    assert_eq!(taken.code, 2, "{}", taken.stdout);
+    assert!(
+        taken
+            .stderr
+            .contains("already holds the installation set up with")
+            && taken.stderr.contains("avain.toml"),
+        "{}",
+        taken.stderr
+    );
     let migrated = with_config(&["migrate"], None);
     assert!(
         migrated.stdout.contains("up to date"),

@@ -61,6 +61,8 @@ pub async fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
     // Connections are tried after the file is known good.
     let checks = crate::service::check_directories(&config, &paths.data_dir, None, false).await;
     let broken = checks.iter().any(|c| c.error.is_some());
+    let text = std::fs::read_to_string(&paths.config_file).unwrap_or_default();
+    let warnings = config.placeholder_warnings(&text);
     if cli.json {
         json(&serde_json::json!({
             "ok": true,
@@ -69,6 +71,7 @@ pub async fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             "database_url": crate::config::redact_url_password(&paths.database_url),
             "pepper_file": paths.pepper_file,
             "directories": checks,
+            "warnings": warnings,
             "config": config,
         }));
     } else {
@@ -80,6 +83,12 @@ pub async fn config_check(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         );
         outln!("# pepper file: {}", paths.pepper_file.display());
         out!("{}", config.to_redacted_toml());
+        if !warnings.is_empty() {
+            outln!();
+            for w in &warnings {
+                outln!("# warning: {}", crate::text::safe(w));
+            }
+        }
         if !checks.is_empty() {
             outln!();
             super::directory_commands::print_checks(

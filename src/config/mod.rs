@@ -7,6 +7,7 @@ mod locate;
 mod paths;
 mod ssh;
 mod values;
+mod warnings;
 
 pub use locate::{at_line, key_line};
 pub use ssh::SshConfig;

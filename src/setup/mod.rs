@@ -146,6 +146,7 @@ pub async fn create_installation(
     std::fs::create_dir_all(&paths.data_dir).map_err(|e| {
         Failure::bad_input(format!("cannot create {}: {e}", paths.data_dir.display()))
     })?;
+    claim_data_dir(paths)?;
     if !paths.pepper_file.exists() {
         Pepper::generate("k1")
             .write_new(&paths.pepper_file)
@@ -159,6 +160,34 @@ pub async fn create_installation(
     match services.create_first_admin(&login, admin_name).await {
         Ok(_) | Err(ServiceError::Refused(_)) => Ok(services),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The file in the data folder naming the configuration it was set up
+/// for, so a second configuration without its own `data_dir` cannot take
+/// over the first one's database and pepper.
+pub const CONFIG_MARKER: &str = "config-file";
+
+/// Records this configuration as the data folder's owner, or refuses when
+/// the folder already belongs to another one.
+fn claim_data_dir(paths: &Paths) -> Result<(), Failure> {
+    let marker = paths.data_dir.join(CONFIG_MARKER);
+    let ours = std::fs::canonicalize(&paths.config_file).unwrap_or(paths.config_file.clone());
+    match std::fs::read_to_string(&marker) {
+        Ok(owner) if std::path::Path::new(owner.trim()) != ours => {
+            Err(Failure::bad_input(format!(
+                "the data folder {} already holds the installation set up with {}; \
+                 give {} its own folder (data_dir = \"...\" in it, or AVAIN_DATA_DIR), \
+                 or use --config {}",
+                paths.data_dir.display(),
+                owner.trim(),
+                paths.config_file.display(),
+                owner.trim()
+            )))
+        }
+        Ok(_) => Ok(()),
+        Err(_) => std::fs::write(&marker, format!("{}\n", ours.display()))
+            .map_err(|e| Failure::bad_input(format!("cannot write {}: {e}", marker.display()))),
     }
 }
 
