@@ -71,6 +71,9 @@ pub enum Command {
     /// The SSH door: its host key, and the consoles open through it.
     #[command(subcommand)]
     Ssh(SshCommand),
+    /// Organisations: those configured and those the database holds (admin).
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Read or verify the audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -339,6 +342,16 @@ pub enum SshCommand {
     HostKey,
     /// Consoles open through SSH now (admin).
     Sessions,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Each organisation with its accounts and live links; slugs the
+    /// database holds but the configuration lacks are listed too.
+    List,
+    /// After changing a slug in the configuration: move the accounts,
+    /// links, mail, attempts, notes and staff of OLD to NEW.
+    Rename { old: String, new: String },
 }
 
 #[derive(Debug, Subcommand)]

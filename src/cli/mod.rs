@@ -6,6 +6,7 @@ mod admin;
 pub mod args;
 mod directory_commands;
 mod mail_commands;
+mod org_commands;
 mod output;
 mod patron;
 mod print;
@@ -131,6 +132,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             let staff = identify(cli, &services).await?;
             if let Command::Outbox(args::OutboxCommand::Run { once }) = command {
                 return mail_commands::run(cli, &services, &paths, *once).await;
+            }
+            if let Command::Org(c) = command {
+                return org_commands::run(cli, &services, &staff, c).await;
             }
             if let Command::Check = command {
                 return admin::check(cli, &services, &staff, &paths).await;

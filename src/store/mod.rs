@@ -14,6 +14,7 @@ pub mod entities;
 mod migration;
 pub mod mirror;
 pub mod notes;
+pub mod org_rows;
 pub mod outbox_rows;
 pub mod rate_limits;
 pub mod search;
