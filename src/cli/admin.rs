@@ -252,7 +252,7 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
                 json(&report);
             } else {
                 outln!(
-                    "{}{} rows: {} created, {} updated",
+                    "{}{} rows: {} created, {} updated ({} unchanged)",
                     if report.dry_run {
                         "dry run, nothing written: "
                     } else {
@@ -260,8 +260,10 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
                     },
                     report.rows,
                     report.created,
-                    report.updated
+                    report.updated,
+                    report.unchanged
                 );
+                super::print::import_changes(&report);
                 if !report.skipped.is_empty() {
                     eprintln!("{} row(s) skipped:", report.skipped.len());
                     for e in &report.skipped {

@@ -201,3 +201,32 @@ pub fn mail_line(w: &Words, m: &MailView) -> String {
         .unwrap_or_default();
     format!("{} {}: {state}{answer}", w.t("cli.mail"), m.id)
 }
+
+/// An import's changed fields (dry run) and its warnings.
+pub fn import_changes(report: &crate::service::import::ImportReport) {
+    for row in &report.changes {
+        let fields: Vec<String> = row
+            .fields
+            .iter()
+            .map(|c| {
+                let from = if c.from.is_empty() { "–" } else { &c.from };
+                let to = if c.to.is_empty() { "–" } else { &c.to };
+                format!("{}: {} → {}", c.field, safe(from), safe(to))
+            })
+            .collect();
+        outln!(
+            "  line {} (account {}): {}",
+            row.line,
+            row.account_id,
+            fields.join("; ")
+        );
+    }
+    let listed = report.changes.len() as u64;
+    let changed = report.updated - report.unchanged;
+    if report.dry_run && changed > listed {
+        outln!("  … and {} more changed rows", changed - listed);
+    }
+    for w in &report.warnings {
+        outln!("warning: {}", safe(w));
+    }
+}

@@ -239,7 +239,8 @@ impl Services {
             let configured: Vec<&str> = self.config.orgs.iter().map(|o| o.slug.as_str()).collect();
             ServiceError::Refused(format!(
                 "organisation {slug:?} has accounts in the database but is not in the \
-                 configuration (configured: {}); add an [[org]] with that slug back",
+                 configuration (configured: {}); add an [[org]] with that slug back, or, if \
+                 its slug was changed there, run `avain org rename {slug} NEW`",
                 configured.join(", ")
             ))
         })

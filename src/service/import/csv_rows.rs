@@ -46,17 +46,6 @@ impl std::fmt::Display for ImportError {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ImportReport {
-    pub rows: u64,
-    pub created: u64,
-    pub updated: u64,
-    pub dry_run: bool,
-    /// Rows left out (only with `skip_bad_rows`), each with its reason.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<ImportError>,
-}
-
 /// How to import.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportOptions {

@@ -10,12 +10,14 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 
 mod csv_rows;
+mod report;
 mod write_row;
 
-pub use csv_rows::{
-    ImportError, ImportOptions, ImportReport, MAX_NAME_CHARS, ParsedCsv, parse_csv,
-};
+pub use csv_rows::{ImportError, ImportOptions, MAX_NAME_CHARS, ParsedCsv, parse_csv};
 use csv_rows::{MAX_ERRORS_SHOWN, Row, read_csv};
+pub use report::{ImportReport, RowChanges};
+use report::{MAX_CHANGES_SHOWN, capitals_warning};
+pub use write_row::FieldChange;
 
 impl Services {
     /// Imports a CSV file into one organisation, all or nothing.
@@ -61,11 +63,18 @@ impl Services {
             return Ok(Err(bad_rows));
         }
         let total = rows.len() as u64;
+        let exact = self.org(org)?.email_match() == crate::domain::verdict::EmailMatch::Exact;
+        let warnings = exact
+            .then(|| capitals_warning(rows.iter().map(|r| (r.line, r.email.as_str()))))
+            .flatten()
+            .into_iter()
+            .collect();
         let tx = self.store.begin_write().await?;
         let mut report = ImportReport {
             rows: total + bad_rows.len() as u64,
             dry_run,
             skipped: bad_rows,
+            warnings,
             ..Default::default()
         };
         let mut errors = Vec::new();
@@ -88,8 +97,19 @@ impl Services {
                     .await?
             };
             match outcome {
-                Ok(true) => report.created += 1,
-                Ok(false) => report.updated += 1,
+                Ok(o) if o.created => report.created += 1,
+                Ok(o) => {
+                    report.updated += 1;
+                    if o.changes.is_empty() {
+                        report.unchanged += 1;
+                    } else if dry_run && report.changes.len() < MAX_CHANGES_SHOWN {
+                        report.changes.push(RowChanges {
+                            line: row.line,
+                            account_id: o.account_id,
+                            fields: o.changes,
+                        });
+                    }
+                }
                 Err(e) if skip_bad_rows => report.skipped.push(e),
                 Err(e) => errors.push(e),
             }

@@ -3,6 +3,7 @@
 //! account, its cards and its earlier addresses.
 
 use super::{ImportError, Row};
+use crate::domain::mask::{mask_card, mask_email, mask_phone};
 use crate::domain::normalize::{card_key, email_key};
 use crate::domain::verdict::CardStatus;
 use crate::service::{ServiceResult, Services};
@@ -20,7 +21,7 @@ impl Services {
         row: &Row,
         columns: &HashMap<String, usize>,
         allow_name_changes: bool,
-    ) -> ServiceResult<Result<bool, ImportError>> {
+    ) -> ServiceResult<Result<RowOutcome, ImportError>> {
         let now = self.now();
         let existing = existing_account(tx, org, row).await?;
         let renamed = (!allow_name_changes)
@@ -38,15 +39,94 @@ impl Services {
             }));
         }
         let created = existing.is_none();
+        let mut changes = Vec::new();
         let account = match existing {
             None => insert_account(tx, org, row, now).await?,
-            Some(a) => update_account(tx, a, row, now).await?,
+            Some(a) => {
+                changes = changes_of(tx, &a, row).await?;
+                update_account(tx, a, row, now).await?
+            }
         };
         apply_cards(tx, &account, row, now).await?;
         add_previous_emails(tx, &account, row).await?;
         accounts::refresh_terms(tx, &account).await?;
-        Ok(Ok(created))
+        Ok(Ok(RowOutcome {
+            created,
+            account_id: account.id,
+            changes,
+        }))
     }
+}
+
+/// What writing one row did.
+pub(super) struct RowOutcome {
+    pub(super) created: bool,
+    pub(super) account_id: i64,
+    /// For an updated account, each field the row changes.
+    pub(super) changes: Vec<FieldChange>,
+}
+
+/// One field an import would change, with personal data masked.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub from: String,
+    pub to: String,
+}
+
+/// The fields of `a` that `row` changes: name and login as they are (staff
+/// see them anyway), email, phone and the active card masked.
+async fn changes_of(tx: &Tx, a: &account::Model, row: &Row) -> ServiceResult<Vec<FieldChange>> {
+    let mut out = Vec::new();
+    let mut change = |field: &'static str, from: String, to: String| {
+        if from != to {
+            out.push(FieldChange { field, from, to });
+        }
+    };
+    let masked =
+        |v: &Option<String>, f: fn(&str) -> String| v.as_deref().map(f).unwrap_or_default();
+    change("full_name", a.full_name.clone(), row.full_name.clone());
+    if a.email != row.email {
+        // Masks hide a change of letter case; say it plainly.
+        let (from, to) = (mask_email(&a.email), mask_email(&row.email));
+        let to = if from == to {
+            format!("{to} (letters differ)")
+        } else {
+            to
+        };
+        change("email", from, to);
+    }
+    change(
+        "login",
+        a.login.clone().unwrap_or_default(),
+        row.login.clone().unwrap_or_default(),
+    );
+    if a.phone != row.phone {
+        change(
+            "phone",
+            masked(&a.phone, mask_phone),
+            masked(&row.phone, mask_phone),
+        );
+    }
+    change(
+        "legacy_credential",
+        a.legacy_credential.to_string(),
+        row.legacy.to_string(),
+    );
+    change(
+        "must_set_credential",
+        a.must_set_credential.to_string(),
+        row.must_set.to_string(),
+    );
+    if let Some(number) = &row.card {
+        let cards = accounts::cards_of(tx, &[a.id]).await?;
+        let active = cards.iter().find(|c| c.status == CardStatus::Active);
+        if active.is_none_or(|c| c.number_key != card_key(number)) {
+            let from = active.map(|c| mask_card(&c.number)).unwrap_or_default();
+            change("card_number", from, mask_card(number));
+        }
+    }
+    Ok(out)
 }
 
 /// The account a row updates: same external id, else same card, else same
