@@ -16,17 +16,31 @@ const EXAMPLE_CONFIG: &str = include_str!("../../config.toml.example");
 
 pub async fn init(cli: &Cli, args: &InitArgs, overrides: &PathOverrides) -> CliResult {
     let config_path = Paths::config_file(overrides);
+    let answered = !args.orgs.is_empty()
+        || args.data_dir.is_some()
+        || args.mail_url.is_some()
+        || args.sender.is_some();
     if !config_path.exists() {
+        let (text, example) = super::init_config::new_config_text(args, overrides, EXAMPLE_CONFIG)?;
         if let Some(dir) = config_path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| CliError::bad_input(format!("{}: {e}", dir.display())))?;
         }
-        std::fs::write(&config_path, EXAMPLE_CONFIG)
+        std::fs::write(&config_path, text)
             .map_err(|e| CliError::bad_input(format!("{}: {e}", config_path.display())))?;
-        outln!(
-            "wrote {} (edit the organisations, then run `avain config check`)",
+        if example {
+            outln!(
+                "wrote {} (edit the organisations, then run `avain config check`)",
+                config_path.display()
+            );
+        } else {
+            outln!("wrote {}", config_path.display());
+        }
+    } else if answered {
+        return Err(CliError::bad_input(format!(
+            "{} exists: edit it instead (--org, --data-dir, --mail-url and --sender only write a new one)",
             config_path.display()
-        );
+        )));
     }
     let (config, paths) = load_config(overrides)?;
     create_installation(config, &paths, args.admin.clone(), &args.name).await?;

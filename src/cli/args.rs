@@ -146,6 +146,25 @@ pub struct InitArgs {
     /// The first admin's name.
     #[arg(long, default_value = "Administrator")]
     pub name: String,
+    /// For a new configuration: the data folder written into it.
+    #[arg(long, value_name = "PATH")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// For a new configuration, one per organisation:
+    /// 'slug=kirjasto,name=City Library,credential=pin,language=fi,link=https://avain.kirjasto.fi'
+    /// (credential: pin, pin:6, password, password:14). Without it, init
+    /// asks on a terminal, or writes the example configuration.
+    #[arg(long = "org", value_name = "SPEC")]
+    pub orgs: Vec<String>,
+    /// For a new configuration: the SMTP server (smtp://host:587?tls=required;
+    /// a password belongs in the file, not here). Default: mail into files.
+    #[arg(long, value_name = "URL")]
+    pub mail_url: Option<String>,
+    /// For a new configuration: the mails' sender.
+    #[arg(long, value_name = "ADDRESS")]
+    pub sender: Option<String>,
+    /// Write the example configuration without asking.
+    #[arg(long, conflicts_with = "orgs")]
+    pub example: bool,
 }
 
 #[derive(Debug, Subcommand)]

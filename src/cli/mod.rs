@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 pub mod args;
 mod directory_commands;
+mod init_config;
 mod mail_commands;
 mod org_commands;
 mod output;

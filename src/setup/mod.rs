@@ -6,6 +6,7 @@
 
 pub mod file_modes;
 mod identity;
+pub mod new_config;
 pub mod secret_input;
 mod serve;
 pub mod stdout;
