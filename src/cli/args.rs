@@ -80,6 +80,12 @@ pub enum Command {
     /// Check the database after a crash or restore: integrity, links and
     /// their mail, credentials, the audit chain (admin).
     Check,
+    /// A consistent copy of the SQLite database while desks keep working
+    /// (admin; never the pepper, which is kept apart).
+    Backup {
+        /// Where to write the copy (must not exist).
+        file: std::path::PathBuf,
+    },
     /// Import data.
     #[command(subcommand)]
     Import(ImportCommand),

@@ -134,6 +134,15 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             if let Command::Outbox(args::OutboxCommand::Run { once }) = command {
                 return mail_commands::run(cli, &services, &paths, *once).await;
             }
+            if let Command::Backup { file } = command {
+                let bytes = services.backup_database(&staff, file).await?;
+                if cli.json {
+                    output::json(&serde_json::json!({ "ok": true, "file": file, "bytes": bytes }));
+                } else {
+                    crate::setup::stdout::outln!("wrote {} ({bytes} bytes)", file.display());
+                }
+                return Ok(());
+            }
             if let Command::Org(c) = command {
                 return org_commands::run(cli, &services, &staff, c).await;
             }

@@ -8,6 +8,7 @@ mod account_changes;
 mod account_view;
 mod audit_anchor;
 mod audit_trail;
+mod backup;
 mod credentials;
 mod db_check;
 mod delivery;

@@ -43,6 +43,24 @@ pub fn exposed_files(paths: &Paths, log_dir: Option<&Path>) -> Vec<(PathBuf, u32
     found
 }
 
+/// Can anyone but the user avain runs as get at a path of this mode and
+/// group? Others never may; the group may read (and enter folders) only
+/// when it is avain's own group with no other members, as for a
+/// configuration kept `root:avain 0640` so the service cannot change it.
+fn exposed(mode: u32, gid: u32) -> bool {
+    mode & 0o007 != 0 || (mode & 0o070 != 0 && (mode & 0o020 != 0 || !group_is_private(gid)))
+}
+
+/// Is `gid` the group this process runs as, with no other members?
+fn group_is_private(gid: u32) -> bool {
+    use nix::unistd::{Gid, Group, getegid};
+    gid == getegid().as_raw()
+        && Group::from_gid(Gid::from_raw(gid))
+            .ok()
+            .flatten()
+            .is_some_and(|g| g.mem.is_empty())
+}
+
 fn walk(path: &Path, depth: usize, seen: &mut usize, found: &mut Vec<(PathBuf, u32)>) {
     *seen += 1;
     if *seen > MAX_ENTRIES {
@@ -56,7 +74,7 @@ fn walk(path: &Path, depth: usize, seen: &mut usize, found: &mut Vec<(PathBuf, u
         return;
     }
     let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
+    if exposed(mode, std::os::unix::fs::MetadataExt::gid(&meta)) {
         found.push((path.to_path_buf(), mode));
     }
     if meta.is_dir()
@@ -94,7 +112,7 @@ mod tests {
         std::fs::set_permissions(&mail, std::fs::Permissions::from_mode(0o755)).unwrap();
         let config = dir.path().join("config.toml");
         std::fs::write(&config, "x").unwrap();
-        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o604)).unwrap();
         let paths = Paths {
             config_file: config.clone(),
             data_dir: data.clone(),
@@ -107,10 +125,22 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                (config, 0o640),
+                (config, 0o604),
                 (data.join("avain.db-wal"), 0o644),
                 (mail, 0o755)
             ]
         );
+    }
+    #[test]
+    fn only_a_private_group_may_read() {
+        let ours = nix::unistd::getegid().as_raw();
+        let private = group_is_private(ours);
+        assert_eq!(exposed(0o640, ours), !private);
+        assert_eq!(exposed(0o750, ours), !private);
+        // Group write, others' bits, or another group: always exposed.
+        assert!(exposed(0o660, ours));
+        assert!(exposed(0o604, ours));
+        assert!(exposed(0o640, ours.wrapping_add(4242)));
+        assert!(!exposed(0o600, ours.wrapping_add(4242)));
     }
 }

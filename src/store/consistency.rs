@@ -99,3 +99,20 @@ pub async fn check(tx: &Tx, backend: Backend) -> Result<ConsistencyReport, DbErr
         half_written_credentials,
     })
 }
+
+/// A consistent copy of a SQLite database at `path` (which must not
+/// exist), made while others keep reading and writing: `VACUUM INTO`
+/// writes one snapshot, compacted. Other databases have their own tools.
+pub async fn sqlite_copy_into(
+    db: &sea_orm::DatabaseConnection,
+    path: &std::path::Path,
+) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    let target = path.to_string_lossy().replace('\'', "''");
+    db.execute_raw(Statement::from_string(
+        sea_orm::DbBackend::Sqlite,
+        format!("VACUUM INTO '{target}'"),
+    ))
+    .await?;
+    Ok(())
+}
