@@ -377,6 +377,10 @@ pub enum OrgCommand {
     /// After changing a slug in the configuration: move the accounts,
     /// links, mail, attempts, notes and staff of OLD to NEW.
     Rename { old: String, new: String },
+    /// After removing an organisation from the configuration: revoke its
+    /// live links, cancel its queued mail and take it from staff; its
+    /// accounts and history stay in the database.
+    Retire { slug: String },
 }
 
 #[derive(Debug, Subcommand)]

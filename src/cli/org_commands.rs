@@ -15,10 +15,12 @@ pub async fn run(cli: &Cli, s: &Services, me: &Staff, c: &OrgCommand) -> CliResu
                 json(&orgs);
                 return Ok(());
             }
+            let words = super::print::words(cli, s);
             for o in &orgs {
-                let name = match &o.name {
-                    Some(n) => safe(n),
-                    None => "(not in the configuration)".into(),
+                let name = match (&o.name, o.retired_at) {
+                    (Some(n), _) => safe(n),
+                    (None, Some(at)) => format!("(retired {})", words.time(at)),
+                    (None, None) => "(not in the configuration)".into(),
                 };
                 outln!(
                     "{:<16} {}: {} accounts, {} live links",
@@ -28,13 +30,33 @@ pub async fn run(cli: &Cli, s: &Services, me: &Staff, c: &OrgCommand) -> CliResu
                     o.live_links
                 );
             }
-            if let Some(lost) = orgs.iter().find(|o| !o.configured) {
+            if let Some(lost) = orgs
+                .iter()
+                .find(|o| !o.configured && o.retired_at.is_none())
+            {
                 outln!();
                 outln!(
                     "{} is in the database only: put its [[org]] back in the configuration, \
-                     or, if its slug was changed there, run `avain org rename {} NEW`",
+                     or, if its slug was changed there, run `avain org rename {} NEW`, \
+                     or, to take it out of use, `avain org retire {}`",
+                    safe(&lost.slug),
                     safe(&lost.slug),
                     safe(&lost.slug)
+                );
+            }
+        }
+        OrgCommand::Retire { slug } => {
+            let done = s.retire_org(me, slug).await?;
+            if cli.json {
+                json(&serde_json::json!({ "ok": true, "slug": slug, "undone": done }));
+            } else {
+                outln!(
+                    "{} retired: {} live links revoked, {} queued mails cancelled, {} staff no \
+                     longer have it; its accounts and history stay",
+                    safe(slug),
+                    done.links_revoked,
+                    done.mails_cancelled,
+                    done.staff_changed
                 );
             }
         }

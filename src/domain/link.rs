@@ -14,7 +14,7 @@ code_enum!(
 );
 code_enum!(
     /// Why a link was revoked before use.
-    RevokeReason { Superseded = "superseded", Staff = "staff", EmailChanged = "email_changed", CredentialSet = "credential_set", AccountRemoved = "account_removed" }
+    RevokeReason { Superseded = "superseded", Staff = "staff", EmailChanged = "email_changed", CredentialSet = "credential_set", AccountRemoved = "account_removed", OrgRetired = "org_retired" }
 );
 
 impl LinkPurpose {

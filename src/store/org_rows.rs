@@ -6,8 +6,10 @@
 use super::Tx;
 use super::entities::{
     account, attempt, card, directory_push, directory_sync, email_history, note, outbox,
-    reset_token, search_term, staff,
+    reset_token, retired_org, search_term, staff,
 };
+use crate::domain::OutboxStatus;
+use crate::domain::link::RevokeReason;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
@@ -48,6 +50,77 @@ pub async fn live_link_counts(tx: &Tx, now: i64) -> Result<BTreeMap<String, i64>
         .all(tx)
         .await?;
     Ok(rows.into_iter().map(|r| (r.org, r.n)).collect())
+}
+
+/// What retiring an organisation undid.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Retired {
+    pub links_revoked: u64,
+    pub mails_cancelled: u64,
+    pub staff_changed: u64,
+}
+
+/// Retires `slug`: its live links revoked, its queued mail cancelled, the
+/// slug taken from every staff member, and the retirement recorded. Its
+/// accounts and their history stay.
+pub async fn retire(tx: &Tx, slug: &str, now: i64, by: Option<i64>) -> Result<Retired, DbErr> {
+    let links_revoked = reset_token::Entity::update_many()
+        .col_expr(reset_token::Column::RevokedAt, Expr::value(now))
+        .col_expr(
+            reset_token::Column::RevokeReason,
+            Expr::value(RevokeReason::OrgRetired),
+        )
+        .filter(reset_token::Column::Org.eq(slug))
+        .filter(reset_token::Column::UsedAt.is_null())
+        .filter(reset_token::Column::RevokedAt.is_null())
+        .filter(reset_token::Column::ExpiresAt.gt(now))
+        .exec(tx)
+        .await?
+        .rows_affected;
+    let mails_cancelled = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Cancelled))
+        .col_expr(
+            outbox::Column::LastAnswer,
+            Expr::value("organisation retired"),
+        )
+        .filter(outbox::Column::Org.eq(slug))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
+        .exec(tx)
+        .await?
+        .rows_affected;
+    let mut staff_changed = 0;
+    for member in staff::Entity::find().all(tx).await? {
+        let orgs: Vec<&str> = member.orgs.split_whitespace().collect();
+        if orgs.contains(&slug) {
+            let kept: Vec<&str> = orgs.into_iter().filter(|o| *o != slug).collect();
+            let mut row: staff::ActiveModel = member.clone().into();
+            row.orgs = Set(kept.join(" "));
+            row.update(tx).await?;
+            staff_changed += 1;
+        }
+    }
+    retired_org::ActiveModel {
+        slug: Set(slug.to_string()),
+        retired_at: Set(now),
+        retired_by_staff: Set(by),
+    }
+    .insert(tx)
+    .await?;
+    Ok(Retired {
+        links_revoked,
+        mails_cancelled,
+        staff_changed,
+    })
+}
+
+/// Every retired organisation, with when.
+pub async fn retired(tx: &Tx) -> Result<BTreeMap<String, i64>, DbErr> {
+    Ok(retired_org::Entity::find()
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.slug, r.retired_at))
+        .collect())
 }
 
 /// Every row of `old` moved to `new` (audit rows excepted); staff who had

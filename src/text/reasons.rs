@@ -92,6 +92,7 @@ impl Words {
             Some(RevokeReason::EmailChanged) => "revoke.email_changed",
             Some(RevokeReason::CredentialSet) => "revoke.credential_set",
             Some(RevokeReason::AccountRemoved) => "revoke.account_removed",
+            Some(RevokeReason::OrgRetired) => "revoke.org_retired",
             None => "revoke.unknown",
         })
     }

@@ -13,6 +13,7 @@ pub mod note;
 pub mod outbox;
 pub mod rate_event;
 pub mod reset_token;
+pub mod retired_org;
 pub mod search_term;
 pub mod ssh_session;
 pub mod staff;

@@ -6,6 +6,7 @@ mod m0001_initial;
 mod m0002_directory;
 mod m0003_limits;
 mod m0004_ssh;
+mod m0005_retired_org;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_directory::Migration),
             Box::new(m0003_limits::Migration),
             Box::new(m0004_ssh::Migration),
+            Box::new(m0005_retired_org::Migration),
         ]
     }
 }
