@@ -399,6 +399,19 @@ pub enum AuditCommand {
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Accounts from CSV (header row; full_name and email required).
+    ///
+    /// Columns are separated by commas, semicolons or tabs (whichever the
+    /// header has most of). Known columns: full_name, email (required);
+    /// card_number, login, phone, external_id; previous_emails and
+    /// old_cards (lists separated by ';', the field quoted in a
+    /// semicolon-separated file); credential_set_at (2024-05-31
+    /// or RFC 3339, e.g. 2024-05-31T12:00:00+03:00); legacy_credential and
+    /// must_set_credential (true/yes/y/1 or false/no/n/0, any case; empty
+    /// is false). Card numbers are stored as written and matched by their
+    /// letters and digits only, in upper case ("2900 1000-01" is
+    /// 2900100001). A row updates the account with the same external_id,
+    /// else the same card, else the same login.
+    #[command(verbatim_doc_comment)]
     Accounts {
         file: PathBuf,
         #[arg(long)]

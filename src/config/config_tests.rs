@@ -68,6 +68,28 @@ fn range_errors_name_the_line_in_their_own_table() {
     assert!(e.contains("mail.timeout_seconds (line 14)"), "{e}");
 }
 
+/// Each bad value on each line of the example is reported at that line,
+/// by the parser or by the checks after it.
+#[test]
+fn errors_in_the_example_name_their_own_line() {
+    for (line, bad) in [
+        (19, "max_failed_attempts = 0"),
+        (70, "slug = \"Bad Slug\""),
+        (73, "credential = { kind = \"pin\", digits = 40 }"),
+        (77, "link_base_url = \"ftp:x\""),
+        (79, "links_per_hour = 0"),
+        (82, "email_match = \"bogus\""),
+    ] {
+        let mut lines: Vec<&str> = EXAMPLE.lines().collect();
+        lines[line - 1] = bad;
+        let e = error_of(&lines.join("\n"));
+        assert!(
+            e.contains(&format!("line {line}")) && !e.contains(&format!("line {}", line - 1)),
+            "{bad}: {e}"
+        );
+    }
+}
+
 #[test]
 fn cross_checks() {
     assert!(error_of("").contains("no organisation"));
