@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 pub mod args;
+mod args_admin;
 mod directory_commands;
 mod init_config;
 mod mail_commands;
