@@ -32,7 +32,7 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
         // Every later migration is still to run.
         assert_eq!(
             store.pending_migrations().await.unwrap().len(),
-            4,
+            5,
             "{backend}"
         );
         // What avain before the directory connectors wrote.
@@ -54,8 +54,46 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
             )
             .await
             .unwrap();
+        // Two self-service attempts, before attempts had a reason.
+        for (id, outcome, verdict) in [
+            (
+                1,
+                "refused",
+                r#"{"accepted":false,"card":{"reasons":[{"code":"exact"}]},"email":{"reasons":[{"code":"case_differs"}]}}"#,
+            ),
+            (
+                2,
+                "link_sent",
+                r#"{"accepted":true,"card":{"reasons":[{"code":"exact"}]},"email":{"reasons":[{"code":"exact"}]}}"#,
+            ),
+        ] {
+            store
+                .execute_unprepared(&format!(
+                    "INSERT INTO selfservice_attempt (id, org, account_id, card_typed, email_typed, accepted, \
+                     verdict, outcome, client, created_at) VALUES ({id}, 'kirjasto', 7, NULL, NULL, false, \
+                     '{verdict}', '{outcome}', NULL, 1000)"
+                ))
+                .await
+                .unwrap();
+        }
         store.migrate().await.unwrap();
         assert!(store.pending_migrations().await.unwrap().is_empty());
+        // The statistics migration gave them their reasons.
+        let attempts = read(&store, async |tx| {
+            avain::store::attempts::for_account(tx, 7, 10).await.unwrap()
+        })
+        .await;
+        let mut reasons: Vec<(i64, Option<String>)> =
+            attempts.into_iter().map(|a| (a.id, a.reason)).collect();
+        reasons.sort();
+        assert_eq!(
+            reasons,
+            [
+                (1, Some("email_case_differs".to_string())),
+                (2, Some("accepted".to_string()))
+            ],
+            "{backend}"
+        );
         let account = read(&store, async |tx| {
             accounts::get(tx, 7).await.unwrap().unwrap()
         })

@@ -1,6 +1,7 @@
 //! Pure rules: normalising, the card + email match verdict, credential
 //! policies, tokens, masking and terminal sanitising. No I/O, no clock.
 
+pub mod attempt_reason;
 pub mod codes;
 pub mod directory;
 pub mod link;

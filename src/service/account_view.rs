@@ -176,18 +176,6 @@ pub(crate) fn link_state(t: &reset_token::Model, now: i64) -> LinkState {
     )
 }
 
-fn verdict_codes(verdict_json: &str, field: &str) -> Vec<String> {
-    serde_json::from_str::<serde_json::Value>(verdict_json)
-        .ok()
-        .and_then(|v| {
-            v[field]["reasons"].as_array().map(|a| {
-                a.iter()
-                    .filter_map(|r| r["code"].as_str().map(str::to_string))
-                    .collect()
-            })
-        })
-        .unwrap_or_default()
-}
 
 fn account_view(a: &account::Model, org: &crate::config::OrgConfig) -> AccountView {
     AccountView {
@@ -431,8 +419,8 @@ fn attempt_view(t: &attempt::Model) -> AttemptView {
         at: t.created_at,
         accepted: t.accepted,
         outcome: t.outcome,
-        card_codes: verdict_codes(&t.verdict, "card"),
-        email_codes: verdict_codes(&t.verdict, "email"),
+        card_codes: crate::domain::attempt_reason::verdict_codes(&t.verdict, "card"),
+        email_codes: crate::domain::attempt_reason::verdict_codes(&t.verdict, "email"),
         client: t.client.clone(),
     }
 }

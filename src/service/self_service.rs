@@ -2,6 +2,7 @@
 //! an email-login organisation, an email). The answer is the same whatever
 //! matched; the attempt and its verdict are kept for staff.
 
+use crate::domain::attempt_reason::attempt_reason;
 use super::Limit;
 use super::{ServiceError, ServiceResult, Services};
 pub use crate::domain::SelfServiceOutcome;
@@ -84,6 +85,9 @@ impl Services {
             }
         };
         let keep = |s: &str| sanitize_line(s, MAX_TYPED_CHARS);
+        let codes = |f: &crate::domain::verdict::FieldVerdict| {
+            f.reasons.iter().map(|r| r.code()).collect::<Vec<_>>()
+        };
         attempts::insert(
             &tx,
             attempts::NewAttempt {
@@ -93,6 +97,7 @@ impl Services {
                 email_typed: Some(keep(email)),
                 accepted: verdict.accepted,
                 verdict: serde_json::to_string(&verdict).expect("verdict serialises"),
+                reason: attempt_reason(outcome, &codes(&verdict.card), &codes(&verdict.email)),
                 outcome,
                 client: client.map(|c| sanitize_line(c, 64)),
             },

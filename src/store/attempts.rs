@@ -18,6 +18,8 @@ pub struct NewAttempt {
     pub accepted: bool,
     pub verdict: String,
     pub outcome: SelfServiceOutcome,
+    /// `domain::attempt_reason` of the verdict and outcome.
+    pub reason: String,
     pub client: Option<String>,
 }
 
@@ -29,6 +31,7 @@ pub async fn insert(tx: &Tx, a: NewAttempt, now: i64) -> Result<attempt::Model, 
         email_typed: Set(a.email_typed),
         accepted: Set(a.accepted),
         verdict: Set(a.verdict),
+        reason: Set(Some(a.reason)),
         outcome: Set(a.outcome),
         client: Set(a.client),
         created_at: Set(now),

@@ -15,6 +15,8 @@ pub struct Model {
     pub accepted: bool,
     pub verdict: String,
     pub outcome: SelfServiceOutcome,
+    /// The cause in one code (`domain::attempt_reason`), for statistics.
+    pub reason: Option<String>,
     pub client: Option<String>,
     pub created_at: i64,
 }

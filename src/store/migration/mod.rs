@@ -7,6 +7,7 @@ mod m0002_directory;
 mod m0003_limits;
 mod m0004_ssh;
 mod m0005_retired_org;
+mod m0006_stats;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_limits::Migration),
             Box::new(m0004_ssh::Migration),
             Box::new(m0005_retired_org::Migration),
+            Box::new(m0006_stats::Migration),
         ]
     }
 }
