@@ -30,6 +30,7 @@ mod search;
 mod self_service;
 mod ssh_access;
 mod staff_admin;
+pub mod stats;
 mod staff_identity;
 mod verify;
 

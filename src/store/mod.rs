@@ -20,6 +20,7 @@ pub mod rate_limits;
 pub mod search;
 pub mod ssh_rows;
 pub mod staff_rows;
+pub mod stats_rows;
 pub mod tokens;
 
 use rand::RngExt;

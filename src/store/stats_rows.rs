@@ -1,0 +1,164 @@
+//! The counts behind the statistics, each one aggregate over an (org,
+//! time) index range: attempts per hour and cause, links by origin and
+//! fate, mails by status, desk actions per hour and kind. Hours, not days,
+//! because a day is local and its length changes with daylight saving; the
+//! service puts hours into local days.
+
+use super::Tx;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+
+/// `sql` with `?` placeholders, as this backend writes them.
+fn statement(tx: &Tx, sql: &str, values: Vec<Value>) -> Statement {
+    let backend = tx.get_database_backend();
+    let sql = if backend == DbBackend::Postgres {
+        let mut n = 0;
+        sql.chars()
+            .map(|c| {
+                if c == '?' {
+                    n += 1;
+                    format!("${n}")
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        sql.to_string()
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The hour (since the epoch) of a millisecond column, as integer division.
+fn hour_of(tx: &Tx, column: &str) -> String {
+    match tx.get_database_backend() {
+        DbBackend::MySql => format!("({column} DIV 3600000)"),
+        _ => format!("({column} / 3600000)"),
+    }
+}
+
+/// A count under some keys: (hour or 0, key, n).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub hour: i64,
+    pub key: String,
+    pub n: i64,
+}
+
+async fn counted(tx: &Tx, sql: &str, values: Vec<Value>) -> Result<Vec<Counted>, DbErr> {
+    let rows = tx.query_all_raw(statement(tx, sql, values)).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Counted {
+                hour: r.try_get_by_index::<i64>(0)?,
+                key: r.try_get_by_index::<Option<String>>(1)?.unwrap_or_default(),
+                n: r.try_get_by_index::<i64>(2)?,
+            })
+        })
+        .collect()
+}
+
+/// Self-service attempts per hour and cause.
+pub async fn attempts_by_hour(tx: &Tx, org: &str, from: i64, to: i64) -> Result<Vec<Counted>, DbErr> {
+    let hour = hour_of(tx, "created_at");
+    let sql = format!(
+        "SELECT {hour}, reason, COUNT(*) FROM selfservice_attempt \
+         WHERE org = ? AND created_at >= ? AND created_at < ? GROUP BY {hour}, reason"
+    );
+    counted(tx, &sql, vec![org.into(), from.into(), to.into()]).await
+}
+
+/// Staff actions on accounts (`actions`) per hour and kind.
+pub async fn desk_actions_by_hour(
+    tx: &Tx,
+    org: &str,
+    from: i64,
+    to: i64,
+    actions: &[&str],
+) -> Result<Vec<Counted>, DbErr> {
+    let hour = hour_of(tx, "at");
+    let marks = vec!["?"; actions.len()].join(", ");
+    let sql = format!(
+        "SELECT {hour}, action, COUNT(*) FROM audit WHERE org = ? AND at >= ? AND at < ? \
+         AND staff_id IS NOT NULL AND action IN ({marks}) GROUP BY {hour}, action"
+    );
+    let mut values: Vec<Value> = vec![org.into(), from.into(), to.into()];
+    values.extend(actions.iter().map(|a| Value::from(*a)));
+    counted(tx, &sql, values).await
+}
+
+/// Links made in the period by origin and what became of them by `now`:
+/// key `origin/fate` with fate used, revoked, expired or live.
+pub async fn links_by_fate(tx: &Tx, org: &str, from: i64, to: i64, now: i64) -> Result<Vec<Counted>, DbErr> {
+    let sql = "SELECT CASE WHEN used_at IS NOT NULL THEN 'used' \
+               WHEN revoked_at IS NOT NULL THEN 'revoked' \
+               WHEN expires_at <= ? THEN 'expired' ELSE 'live' END AS fate, COUNT(*), origin \
+               FROM reset_token WHERE org = ? AND created_at >= ? AND created_at < ? \
+               GROUP BY origin, fate";
+    let rows = tx
+        .query_all_raw(statement(tx, sql, vec![now.into(), org.into(), from.into(), to.into()]))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let fate: String = r.try_get_by_index(0)?;
+            let origin: String = r.try_get_by_index(2)?;
+            Ok(Counted {
+                hour: 0,
+                key: format!("{origin}/{fate}"),
+                n: r.try_get_by_index::<i64>(1)?,
+            })
+        })
+        .collect()
+}
+
+/// Milliseconds from each link made in the period to its use, if used.
+pub async fn link_use_delays(tx: &Tx, org: &str, from: i64, to: i64) -> Result<Vec<i64>, DbErr> {
+    let sql = "SELECT used_at - created_at FROM reset_token WHERE org = ? AND created_at >= ? \
+               AND created_at < ? AND used_at IS NOT NULL";
+    let rows = tx
+        .query_all_raw(statement(tx, sql, vec![org.into(), from.into(), to.into()]))
+        .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+/// Mails queued in the period by status, and whether they took more than
+/// one try: key `status/1` or `status/n`.
+pub async fn mails_by_status(tx: &Tx, org: &str, from: i64, to: i64) -> Result<Vec<Counted>, DbErr> {
+    let sql = "SELECT status, COUNT(*), CASE WHEN attempts > 1 THEN 'n' ELSE '1' END AS tries \
+               FROM outbox WHERE org = ? AND created_at >= ? AND created_at < ? GROUP BY status, tries";
+    let rows = tx
+        .query_all_raw(statement(tx, sql, vec![org.into(), from.into(), to.into()]))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let status: String = r.try_get_by_index(0)?;
+            let tries: String = r.try_get_by_index(2)?;
+            Ok(Counted {
+                hour: 0,
+                key: format!("{status}/{tries}"),
+                n: r.try_get_by_index::<i64>(1)?,
+            })
+        })
+        .collect()
+}
+
+/// Recipient and the server's last answer of each failed mail of the
+/// period (at most `limit`, newest first: failures are few, and the top
+/// domains and answers need no more).
+pub async fn failed_mails(
+    tx: &Tx,
+    org: &str,
+    from: i64,
+    to: i64,
+    limit: u64,
+) -> Result<Vec<(String, Option<String>)>, DbErr> {
+    let sql = format!(
+        "SELECT recipient, last_answer FROM outbox WHERE org = ? AND created_at >= ? \
+         AND created_at < ? AND status = 'failed' ORDER BY created_at DESC LIMIT {limit}"
+    );
+    let rows = tx
+        .query_all_raw(statement(tx, &sql, vec![org.into(), from.into(), to.into()]))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}

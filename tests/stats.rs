@@ -1,0 +1,153 @@
+//! The statistics of one organisation over a period, figure by figure,
+//! from attempts, links, mails and desk work made at known times (in
+//! Europe/Helsinki, UTC+2 in March), including attempts half a minute
+//! either side of local midnight; on every backend.
+
+mod common;
+
+use avain::domain::link::LinkPurpose;
+use avain::service::stats::Named;
+use common::*;
+use zeroize::Zeroizing;
+
+/// 2026-03-08 23:59:30 and 2026-03-09 00:00:30 in Helsinki.
+const BEFORE_MIDNIGHT: i64 = 1_773_007_170_000;
+const AFTER_MIDNIGHT: i64 = 1_773_007_230_000;
+/// 2026-03-09 12:00 and 12:05 in Helsinki.
+const DAY2_NOON: i64 = 1_773_050_400_000;
+const DAY2_NOON_5: i64 = 1_773_050_700_000;
+/// 2026-03-10 09:00, 09:20, 10:00 and 12:00 (now) in Helsinki.
+const DAY3_0900: i64 = 1_773_126_000_000;
+const DAY3_0920: i64 = 1_773_127_200_000;
+const DAY3_1000: i64 = 1_773_129_600_000;
+const DAY3_NOON: i64 = 1_773_136_800_000;
+
+fn named(pairs: &[(&str, i64)]) -> Vec<Named> {
+    pairs
+        .iter()
+        .map(|(name, n)| Named {
+            name: name.to_string(),
+            n: *n,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_figure_of_a_known_period() {
+    on_every_backend(async |h: &Harness| {
+        seed(h).await;
+        let s = &h.services;
+        let b = h.backend;
+        let ask = async |card: &str, email: &str| {
+            s.self_service_request("kirjasto", Some(card), email, None)
+                .await
+                .unwrap()
+        };
+        // Day 1, half a minute before midnight, and day 2 half a minute
+        // after: the same case mistake.
+        h.clock.set_ms(BEFORE_MIDNIGHT);
+        ask("2900100002", "mikko.lehtonen@example.fi").await;
+        h.clock.set_ms(AFTER_MIDNIGHT);
+        ask("2900100002", "mikko.lehtonen@example.fi").await;
+        // Day 2: a staff link for Veera, superseded five minutes later by
+        // another, which expires unused 12 hours after.
+        let veera = id_of(h, "2900100004").await;
+        h.clock.set_ms(DAY2_NOON);
+        s.send_link(&h.desk_library, veera, Some(LinkPurpose::Reset)).await.unwrap();
+        h.clock.set_ms(DAY2_NOON_5);
+        s.send_link(&h.desk_library, veera, Some(LinkPurpose::Reset)).await.unwrap();
+        // Day 3: Aino asks herself and sets a PIN 20 minutes later; an
+        // unknown card; a staff link for Tuula whose mail fails.
+        h.clock.set_ms(DAY3_0900);
+        let aino = ask("2900100001", "aino.virtanen@example.fi").await;
+        ask("2999999999", "someone@example.fi").await;
+        let mail = s
+            .outbox_message(&h.admin, aino.outbox_id.unwrap(), true)
+            .await
+            .unwrap();
+        let token = mail.link.unwrap().rsplit('/').next().unwrap().to_string();
+        h.clock.set_ms(DAY3_0920);
+        let pin = || Zeroizing::new("4821".to_string());
+        s.redeem(&token, pin(), pin(), None).await.unwrap().unwrap();
+        h.clock.set_ms(DAY3_1000);
+        let tuula = id_of(h, "2900100003").await;
+        let sent = s.send_link(&h.desk_library, tuula, Some(LinkPurpose::Reset)).await.unwrap();
+        // The mail server's verdicts, as the worker would record them.
+        let store = &s.store;
+        store
+            .execute_unprepared(&format!(
+                "UPDATE outbox SET status = 'failed', attempts = 3, last_answer = \
+                 '550 5.1.1 mailbox unavailable; id 7QX' WHERE id = {}",
+                sent.outbox_id
+            ))
+            .await
+            .unwrap();
+        store
+            .execute_unprepared(&format!(
+                "UPDATE outbox SET status = 'sent', attempts = 2, sent_at = {DAY3_0900} WHERE id = {}",
+                aino.outbox_id.unwrap()
+            ))
+            .await
+            .unwrap();
+        h.clock.set_ms(DAY3_NOON);
+
+        let st = s.org_stats(&h.desk_library, "kirjasto", 3).await.unwrap();
+        assert_eq!((st.from_date.as_str(), st.to_date.as_str()), ("2026-03-08", "2026-03-10"), "{b}");
+        assert_eq!(st.time_zone, "Europe/Helsinki");
+        assert_eq!(st.attempts.total, 4, "{b}");
+        assert_eq!(
+            st.attempts.by_cause,
+            named(&[("email_case_differs", 2), ("accepted", 1), ("card_card_unknown", 1)]),
+            "{b}"
+        );
+        let day = |i: usize| {
+            st.attempts.by_day[i]
+                .counts
+                .iter()
+                .map(|c| c.n)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(st.attempts.by_day.len(), 3);
+        assert_eq!(st.attempts.by_day[0].date, "2026-03-08");
+        assert_eq!(day(0), [1, 0, 0], "{b}: 23:59:30 is the 8th");
+        assert_eq!(day(1), [1, 0, 0], "{b}: 00:00:30 is the 9th");
+        assert_eq!(day(2), [0, 1, 1], "{b}");
+
+        let l = &st.links;
+        assert_eq!(
+            (l.sent_by_staff, l.sent_by_self_service, l.sent_in_bulk),
+            (3, 1, 0),
+            "{b}"
+        );
+        assert_eq!(
+            (l.used, l.revoked, l.expired_unused, l.still_live),
+            (1, 1, 1, 1),
+            "{b}"
+        );
+        assert_eq!(l.share_used, Some(1.0 / 3.0));
+
+        let m = &st.mail;
+        assert_eq!((m.sent, m.sent_after_retry, m.failed, m.waiting), (1, 1, 1, 2), "{b}");
+        assert_eq!(m.failed_domains, named(&[("example.fi", 1)]), "{b}");
+        assert_eq!(m.failed_answers, named(&[("550 5.1.1 mailbox unavailable", 1)]), "{b}");
+
+        let d = st.time_to_credential.as_ref().unwrap();
+        assert_eq!((d.links, d.median_ms, d.p90_ms), (1, 1_200_000, 1_200_000), "{b}");
+
+        assert_eq!(st.desk.total, 3, "{b}");
+        assert_eq!(st.desk.by_kind, named(&[("link.send", 3)]), "{b}");
+        let per_day: Vec<i64> = st.desk.by_day.iter().map(|d| d.n).collect();
+        assert_eq!(per_day, [0, 2, 1], "{b}");
+
+        // One day: only today.
+        let today = s.org_stats(&h.desk_library, "kirjasto", 1).await.unwrap();
+        assert_eq!(today.attempts.total, 2, "{b}");
+        assert_eq!(today.links.sent_by_staff, 1, "{b}");
+        // Only one's own organisations; a period in range.
+        assert!(s.org_stats(&h.desk_town, "kirjasto", 3).await.is_err());
+        assert!(s.org_stats(&h.desk_library, "kirjasto", 0).await.is_err());
+        let town = s.org_stats(&h.desk_town, "kaupunki", 3).await.unwrap();
+        assert_eq!((town.attempts.total, town.links.sent_by_staff), (0, 0), "{b}");
+    })
+    .await;
+}
