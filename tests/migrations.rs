@@ -80,7 +80,9 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
         assert!(store.pending_migrations().await.unwrap().is_empty());
         // The statistics migration gave them their reasons.
         let attempts = read(&store, async |tx| {
-            avain::store::attempts::for_account(tx, 7, 10).await.unwrap()
+            avain::store::attempts::for_account(tx, 7, 10)
+                .await
+                .unwrap()
         })
         .await;
         let mut reasons: Vec<(i64, Option<String>)> =

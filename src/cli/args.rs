@@ -1,8 +1,8 @@
 //! The command line, as clap sees it.
 
+pub use super::args_admin::{ImportCommand, OrgCommand};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-pub use super::args_admin::{ImportCommand, OrgCommand};
 
 #[derive(Debug, Parser)]
 #[command(

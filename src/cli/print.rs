@@ -103,7 +103,11 @@ pub fn detail(w: &Words, d: &AccountDetail, now: i64) {
         outln!("{}:", w.t("links.attempts"));
         for t in &d.attempts {
             let (verdict, reasons) = w.attempt(t.accepted, &t.card_codes, &t.email_codes);
-            outln!("  {} {verdict} {reasons}", w.time(t.at));
+            if reasons.is_empty() {
+                outln!("  {} {verdict}", w.time(t.at));
+            } else {
+                outln!("  {} {verdict} ({reasons})", w.time(t.at));
+            }
         }
     }
     if !d.notes.is_empty() {

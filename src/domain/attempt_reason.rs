@@ -59,7 +59,10 @@ mod tests {
 
     #[test]
     fn the_card_comes_first_then_the_email() {
-        assert_eq!(attempt_reason(O::LinkSent, &["exact"], &["exact"]), "accepted");
+        assert_eq!(
+            attempt_reason(O::LinkSent, &["exact"], &["exact"]),
+            "accepted"
+        );
         assert_eq!(attempt_reason(O::Locked, &["exact"], &["exact"]), "locked");
         assert_eq!(
             attempt_reason(O::Refused, &["exact"], &["case_differs", "previous_email"]),
@@ -69,15 +72,24 @@ mod tests {
             attempt_reason(O::Refused, &["old_card"], &["email_unknown"]),
             "card_old_card"
         );
-        assert_eq!(attempt_reason(O::Refused, &["not_used"], &["typo"]), "email_typo");
-        assert_eq!(attempt_reason(O::RateLimited, &["exact"], &["exact"]), "rate_limited");
+        assert_eq!(
+            attempt_reason(O::Refused, &["not_used"], &["typo"]),
+            "email_typo"
+        );
+        assert_eq!(
+            attempt_reason(O::RateLimited, &["exact"], &["exact"]),
+            "rate_limited"
+        );
         assert_eq!(
             attempt_reason(O::RateLimited, &["card_unknown"], &[]),
             "card_card_unknown"
         );
         assert_eq!(attempt_reason(O::Refused, &[], &[]), "other");
         let stored = r#"{"accepted":false,"card":{"reasons":[{"code":"exact"}]},"email":{"reasons":[{"code":"whitespace"}]}}"#;
-        assert_eq!(stored_attempt_reason(O::Refused, stored), "email_whitespace");
+        assert_eq!(
+            stored_attempt_reason(O::Refused, stored),
+            "email_whitespace"
+        );
         assert_eq!(stored_attempt_reason(O::Refused, "not json"), "other");
     }
 }

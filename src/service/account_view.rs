@@ -176,7 +176,6 @@ pub(crate) fn link_state(t: &reset_token::Model, now: i64) -> LinkState {
     )
 }
 
-
 fn account_view(a: &account::Model, org: &crate::config::OrgConfig) -> AccountView {
     AccountView {
         id: a.id,

@@ -30,8 +30,8 @@ mod search;
 mod self_service;
 mod ssh_access;
 mod staff_admin;
-pub mod stats;
 mod staff_identity;
+pub mod stats;
 mod verify;
 
 pub use verify::Verification;

@@ -2,10 +2,10 @@
 //! an email-login organisation, an email). The answer is the same whatever
 //! matched; the attempt and its verdict are kept for staff.
 
-use crate::domain::attempt_reason::attempt_reason;
 use super::Limit;
 use super::{ServiceError, ServiceResult, Services};
 pub use crate::domain::SelfServiceOutcome;
+use crate::domain::attempt_reason::attempt_reason;
 use crate::domain::link::{LinkOrigin, LinkPurpose};
 use crate::domain::normalize::{MAX_EMAIL_CHARS, card_key, within_typed_limits};
 use crate::domain::sanitize::sanitize_line;

@@ -112,7 +112,9 @@ impl Services {
     pub async fn org_stats(&self, staff: &Staff, org: &str, days: u32) -> ServiceResult<OrgStats> {
         staff.require_known_org(org)?;
         if !(1..=MAX_DAYS).contains(&days) {
-            return Err(ServiceError::Refused(format!("a period of 1 to {MAX_DAYS} days")));
+            return Err(ServiceError::Refused(format!(
+                "a period of 1 to {MAX_DAYS} days"
+            )));
         }
         let tz = TimeZone::get(&self.config.mail.time_zone).unwrap_or(TimeZone::UTC);
         let now = self.now();
@@ -247,23 +249,19 @@ fn mail_stats(rows: &[Counted], failed: &[(String, Option<String>)]) -> MailStat
             .collect();
         totals(&rows).into_iter().take(5).collect()
     };
-    s.failed_domains = top(
-        failed
-            .iter()
-            .map(|(to, _)| to.rsplit_once('@').map_or("?", |(_, d)| d).to_lowercase())
-            .collect(),
-    );
+    s.failed_domains = top(failed
+        .iter()
+        .map(|(to, _)| to.rsplit_once('@').map_or("?", |(_, d)| d).to_lowercase())
+        .collect());
     // The server's answer without what follows its first sentence (queue
     // ids and addresses differ mail by mail).
-    s.failed_answers = top(
-        failed
-            .iter()
-            .map(|(_, a)| {
-                let a = a.as_deref().unwrap_or("no answer");
-                crate::domain::sanitize::sanitize_line(a.split(['\n', ';']).next().unwrap_or(a), 80)
-            })
-            .collect(),
-    );
+    s.failed_answers = top(failed
+        .iter()
+        .map(|(_, a)| {
+            let a = a.as_deref().unwrap_or("no answer");
+            crate::domain::sanitize::sanitize_line(a.split(['\n', ';']).next().unwrap_or(a), 80)
+        })
+        .collect());
     s
 }
 

@@ -58,7 +58,12 @@ async fn counted(tx: &Tx, sql: &str, values: Vec<Value>) -> Result<Vec<Counted>,
 }
 
 /// Self-service attempts per hour and cause.
-pub async fn attempts_by_hour(tx: &Tx, org: &str, from: i64, to: i64) -> Result<Vec<Counted>, DbErr> {
+pub async fn attempts_by_hour(
+    tx: &Tx,
+    org: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Counted>, DbErr> {
     let hour = hour_of(tx, "created_at");
     let sql = format!(
         "SELECT {hour}, reason, COUNT(*) FROM selfservice_attempt \
@@ -88,14 +93,24 @@ pub async fn desk_actions_by_hour(
 
 /// Links made in the period by origin and what became of them by `now`:
 /// key `origin/fate` with fate used, revoked, expired or live.
-pub async fn links_by_fate(tx: &Tx, org: &str, from: i64, to: i64, now: i64) -> Result<Vec<Counted>, DbErr> {
+pub async fn links_by_fate(
+    tx: &Tx,
+    org: &str,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<Vec<Counted>, DbErr> {
     let sql = "SELECT CASE WHEN used_at IS NOT NULL THEN 'used' \
                WHEN revoked_at IS NOT NULL THEN 'revoked' \
                WHEN expires_at <= ? THEN 'expired' ELSE 'live' END AS fate, COUNT(*), origin \
                FROM reset_token WHERE org = ? AND created_at >= ? AND created_at < ? \
                GROUP BY origin, fate";
     let rows = tx
-        .query_all_raw(statement(tx, sql, vec![now.into(), org.into(), from.into(), to.into()]))
+        .query_all_raw(statement(
+            tx,
+            sql,
+            vec![now.into(), org.into(), from.into(), to.into()],
+        ))
         .await?;
     rows.iter()
         .map(|r| {
@@ -122,7 +137,12 @@ pub async fn link_use_delays(tx: &Tx, org: &str, from: i64, to: i64) -> Result<V
 
 /// Mails queued in the period by status, and whether they took more than
 /// one try: key `status/1` or `status/n`.
-pub async fn mails_by_status(tx: &Tx, org: &str, from: i64, to: i64) -> Result<Vec<Counted>, DbErr> {
+pub async fn mails_by_status(
+    tx: &Tx,
+    org: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Counted>, DbErr> {
     let sql = "SELECT status, COUNT(*), CASE WHEN attempts > 1 THEN 'n' ELSE '1' END AS tries \
                FROM outbox WHERE org = ? AND created_at >= ? AND created_at < ? GROUP BY status, tries";
     let rows = tx
@@ -156,7 +176,11 @@ pub async fn failed_mails(
          AND created_at < ? AND status = 'failed' ORDER BY created_at DESC LIMIT {limit}"
     );
     let rows = tx
-        .query_all_raw(statement(tx, &sql, vec![org.into(), from.into(), to.into()]))
+        .query_all_raw(statement(
+            tx,
+            &sql,
+            vec![org.into(), from.into(), to.into()],
+        ))
         .await?;
     rows.iter()
         .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))

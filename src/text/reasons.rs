@@ -29,21 +29,46 @@ fn reason_short_key(code: &str) -> &'static str {
 
 impl Words {
     /// A self-service attempt in short words: accepted or refused, and the
-    /// reasons (an exact match and a field the form does not use are not
-    /// reasons).
+    /// reasons, each with its field ("email: case differs"); an exact match
+    /// and a field the form does not use are not reasons.
     pub fn attempt(&self, accepted: bool, card: &[String], email: &[String]) -> (&str, String) {
         let verdict = self.t(if accepted {
             "attempt.accepted"
         } else {
             "attempt.refused"
         });
-        let reasons: Vec<&str> = card
-            .iter()
-            .chain(email)
-            .filter(|c| c.as_str() != "exact" && c.as_str() != "not_used")
-            .map(|c| self.t(reason_short_key(c)))
-            .collect();
-        (verdict, reasons.join(", "))
+        let field = |key: &str, codes: &[String]| -> Vec<String> {
+            codes
+                .iter()
+                .filter(|c| c.as_str() != "exact" && c.as_str() != "not_used")
+                .map(|c| self.field_reason(key, c))
+                .collect()
+        };
+        let mut reasons = field("field.card", card);
+        reasons.extend(field("field.email", email));
+        (verdict, reasons.join("; "))
+    }
+
+    fn field_reason(&self, field_key: &str, code: &str) -> String {
+        format!(
+            "{}: {}",
+            self.t(field_key).to_lowercase(),
+            self.t(reason_short_key(code))
+        )
+    }
+
+    /// An attempt's cause code (`domain::attempt_reason`) in words.
+    pub fn cause(&self, code: &str) -> String {
+        match code {
+            "accepted" => self.t("attempt.accepted").to_string(),
+            "locked" => self.t("stats.locked").to_string(),
+            "rate_limited" => self.t("stats.rate_limited").to_string(),
+            other => match (other.strip_prefix("card_"), other.strip_prefix("email_")) {
+                (Some(reason), _) => self.field_reason("field.card", reason),
+                (_, Some(reason)) => self.field_reason("field.email", reason),
+                _ => self.t("reason_short.other").to_string(),
+            },
+        }
     }
 
     pub fn purpose(&self, p: LinkPurpose) -> &str {
@@ -296,6 +321,27 @@ impl Words {
 mod tests {
     use super::*;
     use crate::config::Language;
+
+    #[test]
+    fn attempts_and_causes_name_their_field() {
+        let en = Words::new(Language::En, "Europe/Helsinki");
+        let codes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (verdict, why) = en.attempt(false, &codes(&["old_card"]), &codes(&["case_differs"]));
+        assert_eq!(
+            (verdict, why.as_str()),
+            ("refused", "card: replaced; email: case differs")
+        );
+        let (_, why) = en.attempt(true, &codes(&["exact"]), &codes(&["exact"]));
+        assert_eq!(why, "");
+        assert_eq!(en.cause("email_case_differs"), "email: case differs");
+        assert_eq!(en.cause("card_card_unknown"), "card: unknown");
+        assert_eq!(en.cause("accepted"), "accepted");
+        assert_eq!(en.cause("rate_limited"), "too many tries");
+        let fi = Words::new(Language::Fi, "Europe/Helsinki");
+        assert_eq!(fi.cause("email_case_differs"), "sähköposti: kirjainkoko");
+        let sv = Words::new(Language::Sv, "Europe/Helsinki");
+        assert_eq!(sv.cause("card_old_card"), "kort: ersatt");
+    }
 
     #[test]
     fn every_reason_has_words_in_every_language() {

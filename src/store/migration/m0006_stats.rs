@@ -34,7 +34,9 @@ impl MigrationTrait for Migration {
         backfill(m).await?;
         for (table, name, cols) in INDEXES {
             let mut index = Index::create();
-            index.name(format!("ix_{table}_{name}")).table(Alias::new(table));
+            index
+                .name(format!("ix_{table}_{name}"))
+                .table(Alias::new(table));
             for c in cols {
                 index.col(Alias::new(c));
             }
@@ -84,7 +86,8 @@ async fn backfill(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             let id: i64 = row.try_get_by_index(0)?;
             let outcome: String = row.try_get_by_index(1)?;
             let verdict: String = row.try_get_by_index(2)?;
-            let outcome = SelfServiceOutcome::parse(&outcome).unwrap_or(SelfServiceOutcome::Refused);
+            let outcome =
+                SelfServiceOutcome::parse(&outcome).unwrap_or(SelfServiceOutcome::Refused);
             let reason = stored_attempt_reason(outcome, &verdict);
             let sql = match backend {
                 sea_orm_migration::sea_orm::DbBackend::Postgres => {

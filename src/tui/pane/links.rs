@@ -143,7 +143,7 @@ fn attempt_line(app: &App, a: &AttemptView) -> Line<'static> {
     let why = if reasons.is_empty() {
         String::new()
     } else {
-        format!(": {reasons}")
+        format!(" ({reasons})")
     };
     Line::from(vec![
         Span::raw(format!("  {} ", t.time(a.at))),
