@@ -151,3 +151,109 @@ async fn every_figure_of_a_known_period() {
     })
     .await;
 }
+
+#[test]
+fn stats_json_and_csv_from_the_command_line() {
+    use common::bin::avain;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let built = avain(data, &["demo", "--no-console", "--accounts", "20"], None);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    // A patron's own failed try, so there is a cause to count.
+    let tried = avain(
+        data,
+        &[
+            "--demo",
+            "selfservice",
+            "--org",
+            "kirjasto",
+            "--card",
+            "2900100002",
+            "--email",
+            "mikko.lehtonen@example.fi",
+        ],
+        None,
+    );
+    assert_eq!(tried.code, 0, "{}", tried.stderr);
+    let v = avain(
+        data,
+        &[
+            "--demo", "--json", "stats", "--org", "kirjasto", "--since", "7d",
+        ],
+        None,
+    )
+    .json();
+    assert_eq!(v["org"], "kirjasto");
+    assert_eq!(v["days"], 7);
+    let days = v["attempts"]["by_day"].as_array().unwrap();
+    assert_eq!(days.len(), 7, "{v}");
+    assert!(
+        days.iter()
+            .all(|d| d["date"].is_string() && d["counts"].is_array())
+    );
+    let causes = v["attempts"]["by_cause"].as_array().unwrap();
+    assert!(
+        causes.iter().any(|c| c["name"] == "email_case_differs"),
+        "{v}"
+    );
+    for key in [
+        "sent_by_staff",
+        "used",
+        "expired_unused",
+        "revoked",
+        "still_live",
+    ] {
+        assert!(v["links"][key].is_i64(), "links.{key}: {v}");
+    }
+    for key in [
+        "sent",
+        "sent_after_retry",
+        "failed",
+        "waiting",
+        "failed_domains",
+        "failed_answers",
+    ] {
+        assert!(!v["mail"][key].is_null(), "mail.{key}: {v}");
+    }
+    assert!(v["desk"]["by_day"].as_array().unwrap().len() == 7, "{v}");
+
+    let csv = avain(
+        data,
+        &[
+            "--demo", "stats", "--org", "kirjasto", "--since", "7d", "--csv",
+        ],
+        None,
+    );
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    let mut lines = csv.stdout.lines();
+    assert_eq!(lines.next(), Some("date,cause,attempts"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 7 * causes.len(), "{}", csv.stdout);
+    assert!(
+        rows.iter()
+            .all(|r| r.len() == 3 && r[2].parse::<u64>().is_ok())
+    );
+    let counted: u64 = rows.iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
+    assert_eq!(counted, v["attempts"]["total"].as_u64().unwrap());
+
+    let text = avain(data, &["--demo", "stats", "--org", "kirjasto"], None);
+    assert!(
+        text.stdout.contains("email: case differs"),
+        "{}",
+        text.stdout
+    );
+    let bad = avain(
+        data,
+        &["--demo", "stats", "--org", "kirjasto", "--since", "0d"],
+        None,
+    );
+    assert_eq!(bad.code, 2);
+    let other = avain(data, &["--demo", "stats", "--org", "nowhere"], None);
+    assert!(
+        other
+            .stderr
+            .contains("No organisation \"nowhere\" among yours (kirjasto, kaupunki)"),
+        "{}",
+        other.stderr
+    );
+}

@@ -1,6 +1,6 @@
 //! The command line, as clap sees it.
 
-pub use super::args_admin::{ImportCommand, OrgCommand};
+pub use super::args_admin::{ImportCommand, OrgCommand, StatsArgs};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -72,6 +72,9 @@ pub enum Command {
     /// The SSH door: its host key, and the consoles open through it.
     #[command(subcommand)]
     Ssh(SshCommand),
+    /// Why resets fail: attempts by cause per day, links, mail, time to a
+    /// new PIN, desk work (`--json`, or `--csv` for a spreadsheet).
+    Stats(StatsArgs),
     /// Organisations: those configured and those the database holds (admin).
     #[command(subcommand)]
     Org(OrgCommand),

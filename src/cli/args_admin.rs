@@ -3,6 +3,29 @@
 use clap::Subcommand;
 use std::path::PathBuf;
 
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    #[arg(long)]
+    pub org: String,
+    /// The period: the last N days (`7d`, `30d`, `365d`) up to now.
+    #[arg(long, default_value = "30d", value_parser = parse_days)]
+    pub since: u32,
+    /// One row per day and cause: date, cause, attempts.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+fn parse_days(text: &str) -> Result<u32, String> {
+    let digits = text.strip_suffix('d').unwrap_or(text);
+    match digits.parse::<u32>() {
+        Ok(n) if (1..=crate::service::stats::MAX_DAYS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{text:?}: write the number of days, e.g. 30d (1 to {})",
+            crate::service::stats::MAX_DAYS
+        )),
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// Each organisation with its accounts and live links; slugs the

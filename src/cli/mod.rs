@@ -13,6 +13,7 @@ mod output;
 mod patron;
 mod print;
 mod ssh_commands;
+mod stats_commands;
 
 pub use args::Cli;
 
@@ -143,6 +144,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
                     crate::setup::stdout::outln!("wrote {} ({bytes} bytes)", file.display());
                 }
                 return Ok(());
+            }
+            if let Command::Stats(args) = command {
+                return stats_commands::run(cli, &services, &staff, args).await;
             }
             if let Command::Org(c) = command {
                 return org_commands::run(cli, &services, &staff, c).await;

@@ -5,7 +5,7 @@ use crate::domain::DirectoryKind;
 use crate::domain::directory::DirectoryError;
 use crate::domain::policy::PolicyRefusal;
 use crate::store::StoreError;
-use crate::text::Words;
+use crate::text::{Words, safe};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -13,6 +13,10 @@ pub enum ServiceError {
     /// deliberately indistinguishable to desk staff).
     #[error("{0}")]
     NotFound(String),
+    /// An organisation slug that is not one of the caller's (a typo, or
+    /// another's): the answer names the caller's own.
+    #[error("organisation {slug:?} not found (organisations: {})", known.join(", "))]
+    UnknownOrg { slug: String, known: Vec<String> },
     /// The caller's role does not allow this.
     #[error("not allowed: {0}")]
     Forbidden(String),
@@ -64,6 +68,17 @@ impl ServiceError {
     pub fn describe(&self, w: &Words) -> String {
         match self {
             ServiceError::NotFound(_) => w.t("error.not_found").to_string(),
+            ServiceError::UnknownOrg { slug, known } => {
+                let known = if known.is_empty() {
+                    w.t("error.no_orgs").to_string()
+                } else {
+                    known.join(", ")
+                };
+                w.f(
+                    "error.unknown_org",
+                    &[("slug", &safe(slug)), ("orgs", &known)],
+                )
+            }
             ServiceError::Forbidden(_) => w.t("error.forbidden").to_string(),
             ServiceError::Refused(detail) => format!("{}: {detail}", w.t("error.refused")),
             ServiceError::BadInput(detail) => format!("{}: {detail}", w.t("error.bad_input")),
@@ -92,7 +107,7 @@ impl ServiceError {
     /// A stable code for JSON output.
     pub fn code(&self) -> &'static str {
         match self {
-            ServiceError::NotFound(_) => "not_found",
+            ServiceError::NotFound(_) | ServiceError::UnknownOrg { .. } => "not_found",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Refused(_) => "refused",
             ServiceError::Policy(_) => "policy",

@@ -38,14 +38,10 @@ impl Staff {
         if self.can_see(org) {
             return Ok(());
         }
-        let yours = if self.orgs.is_empty() {
-            "none".to_string()
-        } else {
-            self.orgs.join(", ")
-        };
-        Err(ServiceError::NotFound(format!(
-            "organisation {org:?} not found (organisations: {yours})"
-        )))
+        Err(ServiceError::UnknownOrg {
+            slug: org.to_string(),
+            known: self.orgs.clone(),
+        })
     }
 
     pub fn require_admin(&self) -> ServiceResult<()> {
