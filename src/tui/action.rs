@@ -37,6 +37,10 @@ pub enum Action {
         request: u64,
         result: Result<JobOutput, Failure>,
     },
+    StatsLoaded {
+        request: u64,
+        result: Result<Box<crate::service::stats::OrgStats>, Failure>,
+    },
     /// The background mailer sent, retried or failed something.
     MailProgressed,
     /// The staff password typed on the lock screen was checked.
@@ -71,6 +75,12 @@ pub enum Effect {
     Run {
         request: u64,
         job: Job,
+    },
+    /// The statistics of one organisation over the last `days` days.
+    LoadStats {
+        request: u64,
+        org: String,
+        days: u32,
     },
     /// New mail is waiting: wake the mailer.
     WakeMailer,

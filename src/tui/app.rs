@@ -83,6 +83,7 @@ pub struct App {
     pub search: SearchPane,
     pub verify: VerifyPane,
     pub account: AccountPane,
+    pub stats: super::pane::stats::StatsPane,
     pub popup: Option<Popup>,
     pub busy: Option<Busy>,
     pub status: Option<Status>,
@@ -115,6 +116,7 @@ impl App {
             search: SearchPane::default(),
             verify: VerifyPane::default(),
             account: AccountPane::default(),
+            stats: Default::default(),
             popup: None,
             busy: None,
             status: None,
@@ -205,6 +207,10 @@ impl App {
                 None => Vec::new(),
             },
             Action::UnlockChecked { ok, message } => self.on_unlock_checked(ok, message),
+            Action::StatsLoaded { request, result } => {
+                super::pane::stats::loaded(self, request, result);
+                Vec::new()
+            }
         }
     }
 
@@ -302,6 +308,9 @@ impl App {
             Back => self.on_back(),
             Up | Down => {
                 (self.focus.spec().on_move)(self, if command == Up { -1 } else { 1 });
+                if self.focus == Pane::STATS {
+                    return super::pane::stats::load(self);
+                }
                 Vec::new()
             }
             Refresh => {
@@ -318,6 +327,10 @@ impl App {
 
     fn focus_pane(&mut self, pane: Pane) -> Vec<Effect> {
         self.focus = pane;
+        // The figures are read when the pane first opens, not per frame.
+        if pane == Pane::STATS && self.stats.figures.is_none() && !self.stats.loading {
+            return super::pane::stats::load(self);
+        }
         Vec::new()
     }
 
@@ -365,6 +378,7 @@ impl App {
         self.search = SearchPane::default();
         self.verify = VerifyPane::default();
         self.account = AccountPane::default();
+        self.stats = Default::default();
         self.popup = None;
         self.status = None;
         self.focus = Pane::SEARCH;

@@ -251,3 +251,76 @@ pub fn busy_desk(lang: Language, size: (u16, u16)) -> App {
     app.focus = super::app::Pane::LINKS;
     app
 }
+
+/// Seven days of figures for the statistics pane.
+pub fn stats_figures() -> crate::service::stats::OrgStats {
+    use crate::service::stats::*;
+    let named = |name: &str, n: i64| Named {
+        name: name.into(),
+        n,
+    };
+    let causes = [
+        ("email_case_differs", [3, 5, 2, 6, 4, 1, 7]),
+        ("accepted", [9, 12, 8, 10, 11, 4, 13]),
+        ("card_old_card", [1, 0, 2, 1, 0, 0, 1]),
+        ("email_previous_email", [0, 1, 0, 0, 2, 0, 1]),
+    ];
+    let dates: Vec<String> = (16..=22).map(|d| format!("2026-11-{d}")).collect();
+    let by_day = dates
+        .iter()
+        .enumerate()
+        .map(|(i, date)| Day {
+            date: date.clone(),
+            counts: causes.iter().map(|(c, n)| named(c, n[i])).collect(),
+        })
+        .collect();
+    let mut by_cause: Vec<Named> = causes
+        .iter()
+        .map(|(c, n)| named(c, n.iter().sum()))
+        .collect();
+    by_cause.sort_by(|a, b| b.n.cmp(&a.n));
+    OrgStats {
+        org: "kirjasto".into(),
+        days: 7,
+        from_date: "2026-11-16".into(),
+        to_date: "2026-11-22".into(),
+        time_zone: "Europe/Helsinki".into(),
+        attempts: AttemptStats {
+            total: by_cause.iter().map(|c| c.n).sum(),
+            by_cause,
+            by_day,
+        },
+        links: LinkStats {
+            sent_by_staff: 21,
+            sent_by_self_service: 67,
+            sent_in_bulk: 0,
+            used: 61,
+            expired_unused: 18,
+            revoked: 5,
+            still_live: 4,
+            share_used: Some(61.0 / 84.0),
+        },
+        mail: MailStats {
+            sent: 86,
+            sent_after_retry: 3,
+            failed: 2,
+            waiting: 0,
+            failed_domains: vec![named("mail.example", 2)],
+            failed_answers: vec![named("550 5.1.1 mailbox unavailable", 2)],
+        },
+        time_to_credential: Some(Delays {
+            links: 61,
+            median_ms: 6 * 60_000,
+            p90_ms: 95 * 60_000,
+        }),
+        desk: DeskStats {
+            total: 40,
+            by_day: dates
+                .iter()
+                .zip([5, 8, 6, 7, 9, 0, 5])
+                .map(|(d, n)| named(d, n))
+                .collect(),
+            by_kind: vec![named("account.view", 25), named("link.send", 15)],
+        },
+    }
+}

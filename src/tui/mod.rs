@@ -24,6 +24,8 @@ mod hostile_tests;
 #[cfg(test)]
 mod screen_tests;
 #[cfg(test)]
+mod stats_tests;
+#[cfg(test)]
 mod verdict_tests;
 
 use crate::config::{AuthMode, Paths};

@@ -100,6 +100,21 @@ impl Runner {
                     result: Err(message),
                 },
             ),
+            Effect::LoadStats { request, org, days } => self.spawn(
+                move |r| async move {
+                    let result = r
+                        .services
+                        .org_stats(&r.staff, &org, days)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| r.fail(e));
+                    Action::StatsLoaded { request, result }
+                },
+                move |message| Action::StatsLoaded {
+                    request,
+                    result: Err(message),
+                },
+            ),
             Effect::Run { request, job } => self.spawn(
                 move |r| async move {
                     let result = r.run_job(job).await.map_err(|e| r.fail(e));

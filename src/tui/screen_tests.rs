@@ -142,6 +142,10 @@ fn states(lang: Language, size: (u16, u16)) -> Vec<(&'static str, App)> {
         });
     }
     out.push(("directory", directory));
+    let mut stats = desk();
+    stats.focus = Pane::STATS;
+    stats.stats.figures = Some(Box::new(fixtures::stats_figures()));
+    out.push(("stats", stats));
     let mut locked = desk();
     locked.session.password_login = true;
     locked.update(super::action::Action::IdleTimeout);

@@ -6,6 +6,7 @@
 pub mod act;
 pub mod links;
 pub mod search;
+pub mod stats;
 pub mod verify;
 
 use super::action::Effect;
@@ -23,6 +24,7 @@ impl Pane {
     pub const VERIFY: Pane = Pane(1);
     pub const LINKS: Pane = Pane(2);
     pub const ACT: Pane = Pane(3);
+    pub const STATS: Pane = Pane(4);
 
     /// Every pane, in order.
     pub fn all() -> impl Iterator<Item = Pane> {
@@ -87,7 +89,13 @@ pub struct PaneSpec {
 }
 
 /// The panes, in their order on screen.
-pub static PANES: [PaneSpec; 4] = [search::SPEC, verify::SPEC, links::SPEC, act::SPEC];
+pub static PANES: [PaneSpec; 5] = [
+    search::SPEC,
+    verify::SPEC,
+    links::SPEC,
+    act::SPEC,
+    stats::SPEC,
+];
 
 /// For panes where typing does nothing.
 pub fn ignore_key(_: &mut App, _: KeyEvent) -> Vec<Effect> {
@@ -116,8 +124,8 @@ mod tests {
         let names: std::collections::BTreeSet<&str> =
             PANES.iter().map(|p| p.command_name).collect();
         assert_eq!(names.len(), PANES.len());
-        assert_eq!(Pane::ACT.step(1), Pane::SEARCH);
-        assert_eq!(Pane::SEARCH.step(-1), Pane::ACT);
+        assert_eq!(Pane::STATS.step(1), Pane::SEARCH);
+        assert_eq!(Pane::SEARCH.step(-1), Pane::STATS);
         assert_eq!(Pane::all().count(), PANES.len());
     }
 }
