@@ -131,8 +131,17 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(safe(&text)), body);
         return;
     };
-    // The chart takes what the figures below leave, at least 5 lines.
-    let below = 11u16.min(body.height.saturating_sub(5));
+    // The figures below take what they need (their lines folded to the
+    // right column's width, and the desk sparkline); the chart the rest, at
+    // least 5 lines.
+    let right_w = body.width - (body.width * 45 / 100).min(48) - 1;
+    let figure_h = figure_lines(app, st)
+        .into_iter()
+        .map(|l| wrap_line(l, right_w as usize).len())
+        .sum::<usize>()
+        + 1;
+    let cause_h = cause_lines(app, st, body.width).len();
+    let below = (figure_h.max(cause_h) as u16).min(body.height.saturating_sub(5));
     let chart_h = body.height - below;
     let chart = Rect::new(body.x, body.y, body.width, chart_h);
     days_chart(app, st, frame, chart);
@@ -190,7 +199,7 @@ fn days_chart(app: &App, st: &OrgStats, frame: &mut Frame, area: Rect) {
     let per_group = days.len().div_ceil(groups_fit).max(1);
     // Wider bars when there is room for them: two bars and a gap a group.
     let group_w = area.width as usize / days.len().div_ceil(per_group).max(1);
-    let bar_w = (group_w.saturating_sub(1) / 2).clamp(1, 4) as u16;
+    let bar_w = (group_w.saturating_sub(1) / 2).clamp(1, 8) as u16;
     let groups: Vec<BarGroup> = days
         .chunks(per_group)
         .map(|chunk| {
