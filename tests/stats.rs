@@ -148,6 +148,32 @@ async fn every_figure_of_a_known_period() {
         assert!(s.org_stats(&h.desk_library, "kirjasto", 0).await.is_err());
         let town = s.org_stats(&h.desk_town, "kaupunki", 3).await.unwrap();
         assert_eq!((town.attempts.total, town.links.sent_by_staff), (0, 0), "{b}");
+
+        // A month later the three days have settled: counted once, kept,
+        // and read back the same (Tuula's link has expired meanwhile; the
+        // time to a PIN is kept to within 5 %).
+        h.clock.set_ms(DAY3_NOON + 30 * 86_400_000);
+        let later = s.org_stats(&h.desk_library, "kirjasto", 33).await.unwrap();
+        assert_eq!(later.from_date, "2026-03-08", "{b}");
+        assert_eq!(later.attempts.by_cause, st.attempts.by_cause, "{b}");
+        assert_eq!(later.attempts.by_day[..3].iter().map(|d| d.counts.clone()).collect::<Vec<_>>(),
+            st.attempts.by_day.iter().map(|d| d.counts.clone()).collect::<Vec<_>>(), "{b}");
+        let l = &later.links;
+        assert_eq!((l.used, l.revoked, l.expired_unused, l.still_live), (1, 1, 2, 0), "{b}");
+        assert_eq!(later.mail.failed_domains, st.mail.failed_domains, "{b}");
+        assert_eq!(later.desk.by_kind, st.desk.by_kind, "{b}");
+        let d = later.time_to_credential.as_ref().unwrap();
+        assert!(d.median_ms <= 1_200_000 && d.median_ms >= 1_140_000, "{b}: {d:?}");
+        // Kept: a row deleted afterwards no longer changes a settled day.
+        store
+            .execute_unprepared(&format!(
+                "DELETE FROM selfservice_attempt WHERE created_at = {BEFORE_MIDNIGHT}"
+            ))
+            .await
+            .unwrap();
+        let again = s.org_stats(&h.desk_library, "kirjasto", 33).await.unwrap();
+        assert_eq!(again.attempts.total, 4, "{b}: the settled day was read from what was kept");
+        assert_eq!(again.links.expired_unused, 2, "{b}");
     })
     .await;
 }

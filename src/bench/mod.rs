@@ -8,6 +8,7 @@ pub mod desk;
 pub mod directory;
 pub mod mail;
 pub mod ssh;
+pub mod stats;
 pub mod web;
 
 use crate::clock::SystemClock;

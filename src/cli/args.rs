@@ -411,6 +411,8 @@ pub enum BenchCommand {
     /// Many desks typing at once over SSH (keystroke to screen, memory
     /// per session, idle CPU).
     Ssh(crate::bench::ssh::SshBenchArgs),
+    /// The statistics read on a year of history (pane and `avain stats`).
+    Stats(crate::bench::stats::StatsBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

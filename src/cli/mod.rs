@@ -97,6 +97,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
             crate::bench::directory::run(&cli.invocation(overrides), args).await
         }
         Command::Bench(args::BenchCommand::Ssh(args)) => crate::bench::ssh::run(args).await,
+        Command::Bench(args::BenchCommand::Stats(args)) => {
+            crate::bench::stats::run(args).await.map_err(CliError::from)
+        }
         Command::Bench(args::BenchCommand::Web(args)) => {
             crate::bench::web::run(&cli.invocation(overrides), args).await
         }

@@ -32,6 +32,7 @@ mod ssh_access;
 mod staff_admin;
 mod staff_identity;
 pub mod stats;
+mod stats_days;
 mod verify;
 
 pub use verify::Verification;

@@ -4,8 +4,8 @@
 //! how long patrons take from link to new PIN, and what the desk did. The
 //! console's statistics pane and `avain stats` both call `org_stats`.
 
+use super::stats_days::{self, Fact};
 use super::{ServiceError, ServiceResult, Services, Staff};
-use crate::store::stats_rows::{self, Counted};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
@@ -26,9 +26,6 @@ pub const DESK_ACTIONS: [&str; 8] = [
 
 /// The longest period asked for.
 pub const MAX_DAYS: u32 = 731;
-
-/// Failed mails read for their domains and answers.
-const FAILED_MAILS_READ: u64 = 5_000;
 
 /// A count with its name (a cause, a domain, an answer, an action).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,6 +106,8 @@ pub struct DeskStats {
 
 impl Services {
     /// The figures for `org` over the last `days` local days up to now.
+    /// Days that can no longer change are counted once and kept
+    /// (`stats_days`); the rest are counted from the rows each time.
     pub async fn org_stats(&self, staff: &Staff, org: &str, days: u32) -> ServiceResult<OrgStats> {
         staff.require_known_org(org)?;
         if !(1..=MAX_DAYS).contains(&days) {
@@ -122,51 +121,47 @@ impl Services {
         let first = today
             .checked_sub((i64::from(days) - 1).days())
             .map_err(|e| ServiceError::Refused(e.to_string()))?;
-        let from = first
-            .to_zoned(tz.clone())
-            .map_err(|e| ServiceError::Refused(e.to_string()))?
-            .timestamp()
-            .as_millisecond();
-        let to = now + 1;
-        let tx = self.store.begin_read().await?;
-        let attempts = stats_rows::attempts_by_hour(&tx, org, from, to).await?;
-        let links = stats_rows::links_by_fate(&tx, org, from, to, now).await?;
-        let mut delays = stats_rows::link_use_delays(&tx, org, from, to).await?;
-        let mails = stats_rows::mails_by_status(&tx, org, from, to).await?;
-        let failed = stats_rows::failed_mails(&tx, org, from, to, FAILED_MAILS_READ).await?;
-        let desk = stats_rows::desk_actions_by_hour(&tx, org, from, to, &DESK_ACTIONS).await?;
-        tx.commit().await?;
         let dates: Vec<Date> = (0..days)
             .filter_map(|i| first.checked_add(i64::from(i).days()).ok())
             .collect();
-        let day_of = |hour: i64| local_date(&tz, hour * 3_600_000);
+        let settle = stats_days::settle_ms(self.config.org(org));
+        let period = stats_days::Period {
+            org,
+            tz: &tz,
+            now,
+            settle,
+        };
+        let (facts, mut exact_delays) = self.period_facts(&period, &dates).await?;
+        let mut delays = stats_days::weighted_delays(&facts);
+        delays.extend(exact_delays.drain(..).map(|ms| (ms, 1)));
         Ok(OrgStats {
             org: org.to_string(),
             days,
             from_date: first.to_string(),
             to_date: today.to_string(),
             time_zone: tz.iana_name().unwrap_or("UTC").to_string(),
-            attempts: attempt_stats(&attempts, &dates, day_of),
-            links: link_stats(&links),
-            mail: mail_stats(&mails, &failed),
+            attempts: attempt_stats(&facts, &dates),
+            links: link_stats(&facts),
+            mail: mail_stats(&facts),
             time_to_credential: percentiles(&mut delays),
-            desk: desk_stats(&desk, &dates, day_of),
+            desk: desk_stats(&facts, &dates),
         })
     }
 }
 
-fn local_date(tz: &TimeZone, ms: i64) -> Date {
+pub(super) fn local_date(tz: &TimeZone, ms: i64) -> Date {
     Timestamp::from_millisecond(ms)
         .unwrap_or(Timestamp::UNIX_EPOCH)
         .to_zoned(tz.clone())
         .date()
 }
 
-/// Totals by key, most first (then by name, so the order is stable).
-fn totals(rows: &[Counted]) -> Vec<Named> {
+/// Totals by name of the facts of one metric, most first (then by name, so
+/// the order is stable).
+fn totals(facts: &[Fact], metric: &str) -> Vec<Named> {
     let mut by: BTreeMap<&str, i64> = BTreeMap::new();
-    for r in rows {
-        *by.entry(&r.key).or_default() += r.n;
+    for f in facts.iter().filter(|f| f.metric == metric) {
+        *by.entry(&f.name).or_default() += f.n;
     }
     let mut out: Vec<Named> = by
         .into_iter()
@@ -179,11 +174,11 @@ fn totals(rows: &[Counted]) -> Vec<Named> {
     out
 }
 
-fn attempt_stats(rows: &[Counted], dates: &[Date], day_of: impl Fn(i64) -> Date) -> AttemptStats {
-    let by_cause = totals(rows);
+fn attempt_stats(facts: &[Fact], dates: &[Date]) -> AttemptStats {
+    let by_cause = totals(facts, "attempt");
     let mut per_day: BTreeMap<(Date, &str), i64> = BTreeMap::new();
-    for r in rows {
-        *per_day.entry((day_of(r.hour), r.key.as_str())).or_default() += r.n;
+    for f in facts.iter().filter(|f| f.metric == "attempt") {
+        *per_day.entry((f.day, f.name.as_str())).or_default() += f.n;
     }
     let by_day = dates
         .iter()
@@ -205,20 +200,20 @@ fn attempt_stats(rows: &[Counted], dates: &[Date], day_of: impl Fn(i64) -> Date)
     }
 }
 
-fn link_stats(rows: &[Counted]) -> LinkStats {
+fn link_stats(facts: &[Fact]) -> LinkStats {
     let mut s = LinkStats::default();
-    for r in rows {
-        let (origin, fate) = r.key.split_once('/').unwrap_or((&r.key, ""));
+    for f in facts.iter().filter(|f| f.metric == "link") {
+        let (origin, fate) = f.name.split_once('/').unwrap_or((&f.name, ""));
         match origin {
-            "staff" => s.sent_by_staff += r.n,
-            "self_service" => s.sent_by_self_service += r.n,
-            _ => s.sent_in_bulk += r.n,
+            "staff" => s.sent_by_staff += f.n,
+            "self_service" => s.sent_by_self_service += f.n,
+            _ => s.sent_in_bulk += f.n,
         }
         match fate {
-            "used" => s.used += r.n,
-            "revoked" => s.revoked += r.n,
-            "expired" => s.expired_unused += r.n,
-            _ => s.still_live += r.n,
+            "used" => s.used += f.n,
+            "revoked" => s.revoked += f.n,
+            "expired" => s.expired_unused += f.n,
+            _ => s.still_live += f.n,
         }
     }
     let ended = s.used + s.revoked + s.expired_unused;
@@ -226,64 +221,57 @@ fn link_stats(rows: &[Counted]) -> LinkStats {
     s
 }
 
-fn mail_stats(rows: &[Counted], failed: &[(String, Option<String>)]) -> MailStats {
+fn mail_stats(facts: &[Fact]) -> MailStats {
     let mut s = MailStats::default();
-    for r in rows {
-        let (status, tries) = r.key.split_once('/').unwrap_or((&r.key, "1"));
+    for f in facts.iter().filter(|f| f.metric == "mail") {
+        let (status, tries) = f.name.split_once('/').unwrap_or((&f.name, "1"));
         match status {
             "sent" => {
-                s.sent += r.n;
+                s.sent += f.n;
                 if tries == "n" {
-                    s.sent_after_retry += r.n;
+                    s.sent_after_retry += f.n;
                 }
             }
-            "failed" => s.failed += r.n,
-            "queued" | "sending" => s.waiting += r.n,
+            "failed" => s.failed += f.n,
+            "queued" | "sending" => s.waiting += f.n,
             _ => {}
         }
     }
-    let top = |names: Vec<String>| {
-        let rows: Vec<Counted> = names
-            .into_iter()
-            .map(|key| Counted { hour: 0, key, n: 1 })
-            .collect();
-        totals(&rows).into_iter().take(5).collect()
-    };
-    s.failed_domains = top(failed
-        .iter()
-        .map(|(to, _)| to.rsplit_once('@').map_or("?", |(_, d)| d).to_lowercase())
-        .collect());
-    // The server's answer without what follows its first sentence (queue
-    // ids and addresses differ mail by mail).
-    s.failed_answers = top(failed
-        .iter()
-        .map(|(_, a)| {
-            let a = a.as_deref().unwrap_or("no answer");
-            crate::domain::sanitize::sanitize_line(a.split(['\n', ';']).next().unwrap_or(a), 80)
-        })
-        .collect());
+    s.failed_domains = totals(facts, "fdomain").into_iter().take(5).collect();
+    s.failed_answers = totals(facts, "fanswer").into_iter().take(5).collect();
     s
 }
 
-/// Median and 90th percentile (nearest rank) of `ms`.
-fn percentiles(ms: &mut [i64]) -> Option<Delays> {
-    if ms.is_empty() {
+/// Median and 90th percentile (nearest rank) of weighted values (ms, n).
+fn percentiles(values: &mut [(i64, i64)]) -> Option<Delays> {
+    let total: i64 = values.iter().map(|(_, n)| n).sum();
+    if total <= 0 {
         return None;
     }
-    ms.sort_unstable();
-    let rank = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
+    values.sort_unstable();
+    let rank = |p: f64| {
+        let wanted = ((p * total as f64).ceil() as i64).clamp(1, total);
+        let mut seen = 0;
+        for (v, n) in values.iter() {
+            seen += n;
+            if seen >= wanted {
+                return *v;
+            }
+        }
+        values.last().map_or(0, |(v, _)| *v)
+    };
     Some(Delays {
-        links: ms.len(),
+        links: total as usize,
         median_ms: rank(0.5),
         p90_ms: rank(0.9),
     })
 }
 
-fn desk_stats(rows: &[Counted], dates: &[Date], day_of: impl Fn(i64) -> Date) -> DeskStats {
-    let by_kind = totals(rows);
+fn desk_stats(facts: &[Fact], dates: &[Date]) -> DeskStats {
+    let by_kind = totals(facts, "desk");
     let mut per_day: BTreeMap<Date, i64> = BTreeMap::new();
-    for r in rows {
-        *per_day.entry(day_of(r.hour)).or_default() += r.n;
+    for f in facts.iter().filter(|f| f.metric == "desk") {
+        *per_day.entry(f.day).or_default() += f.n;
     }
     DeskStats {
         total: by_kind.iter().map(|k| k.n).sum(),

@@ -186,3 +186,96 @@ pub async fn failed_mails(
         .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
         .collect()
 }
+
+/// The days of `org` between `from` and `to` (dates as `YYYY-MM-DD`)
+/// whose counts are kept, counted in `time_zone`.
+pub async fn kept_days(
+    tx: &Tx,
+    org: &str,
+    from: &str,
+    to: &str,
+    time_zone: &str,
+) -> Result<Vec<String>, DbErr> {
+    let sql =
+        "SELECT day FROM stats_day_done WHERE org = ? AND day >= ? AND day <= ? AND time_zone = ?";
+    let rows = tx
+        .query_all_raw(statement(
+            tx,
+            sql,
+            vec![org.into(), from.into(), to.into(), time_zone.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0))
+        .collect()
+}
+
+/// The kept counts of those days: (day, metric, name, n).
+pub async fn kept_counts(
+    tx: &Tx,
+    org: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String, String, i64)>, DbErr> {
+    let sql = "SELECT day, metric, name, n FROM stats_day WHERE org = ? AND day >= ? AND day <= ?";
+    let rows = tx
+        .query_all_raw(statement(tx, sql, vec![org.into(), from.into(), to.into()]))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                r.try_get_by_index(2)?,
+                r.try_get_by_index(3)?,
+            ))
+        })
+        .collect()
+}
+
+/// Keeps one day's counts: (metric, name, n). The day's row in
+/// `stats_day_done` goes first, so of two processes keeping the same day
+/// one fails on its key and writes nothing (its caller ignores that).
+pub async fn keep_day(
+    tx: &Tx,
+    org: &str,
+    day: &str,
+    time_zone: &str,
+    counts: &[(String, String, i64)],
+) -> Result<(), DbErr> {
+    // Counts kept under another time zone no longer describe this day.
+    tx.execute_raw(statement(
+        tx,
+        "DELETE FROM stats_day_done WHERE org = ? AND day = ?",
+        vec![org.into(), day.into()],
+    ))
+    .await?;
+    tx.execute_raw(statement(
+        tx,
+        "DELETE FROM stats_day WHERE org = ? AND day = ?",
+        vec![org.into(), day.into()],
+    ))
+    .await?;
+    tx.execute_raw(statement(
+        tx,
+        "INSERT INTO stats_day_done (org, day, time_zone) VALUES (?, ?, ?)",
+        vec![org.into(), day.into(), time_zone.into()],
+    ))
+    .await?;
+    for chunk in counts.chunks(200) {
+        let marks = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut values: Vec<Value> = Vec::new();
+        for (metric, name, n) in chunk {
+            values.extend([
+                org.into(),
+                day.into(),
+                metric.as_str().into(),
+                name.as_str().into(),
+                (*n).into(),
+            ]);
+        }
+        let sql = format!("INSERT INTO stats_day (org, day, metric, name, n) VALUES {marks}");
+        tx.execute_raw(statement(tx, &sql, values)).await?;
+    }
+    Ok(())
+}
