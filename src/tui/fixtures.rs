@@ -278,7 +278,7 @@ pub fn stats_figures() -> crate::service::stats::OrgStats {
         .iter()
         .map(|(c, n)| named(c, n.iter().sum()))
         .collect();
-    by_cause.sort_by(|a, b| b.n.cmp(&a.n));
+    by_cause.sort_by_key(|c| std::cmp::Reverse(c.n));
     OrgStats {
         org: "kirjasto".into(),
         days: 7,
