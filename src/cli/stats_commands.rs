@@ -90,7 +90,7 @@ fn text(w: &Words, st: &OrgStats) {
     outln!();
     outln!("desk actions: {}", st.desk.total);
     for k in &st.desk.by_kind {
-        outln!("  {:>7}  {}", k.n, safe(&k.name));
+        outln!("  {:>7}  {}", k.n, w.desk_kind(&k.name));
     }
 }
 

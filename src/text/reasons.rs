@@ -57,6 +57,16 @@ impl Words {
         )
     }
 
+    /// An audited desk action (`account.view`) in words; unknown ones as
+    /// they are.
+    pub fn desk_kind(&self, action: &str) -> String {
+        let key = format!("desk_kind.{}", action.replace('.', "_"));
+        match self.t(&key) {
+            k if k == key => action.to_string(),
+            words => words.to_string(),
+        }
+    }
+
     /// An attempt's cause code (`domain::attempt_reason`) in words.
     pub fn cause(&self, code: &str) -> String {
         match code {

@@ -343,7 +343,17 @@ fn figure_lines(app: &App, st: &OrgStats) -> Vec<Line<'static>> {
             app.theme.bad(),
         ));
     }
-    lines.push(Line::raw(t.f("stats.desk", &[("n", &n(st.desk.total))])));
+    let kinds: Vec<String> = st
+        .desk
+        .by_kind
+        .iter()
+        .take(3)
+        .map(|k| format!("{} {}", k.n, t.desk_kind(&k.name)))
+        .collect();
+    lines.push(Line::raw(t.f(
+        "stats.desk",
+        &[("n", &n(st.desk.total)), ("kinds", &kinds.join(", "))],
+    )));
     lines
 }
 
