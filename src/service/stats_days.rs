@@ -34,6 +34,9 @@ pub struct Period<'a> {
     pub settle: i64,
 }
 
+/// The metrics drawn day by day; the others are summed over the period.
+const PER_DAY: [&str; 2] = ["attempt", "desk"];
+
 /// Failed mails read per range for their domains and answers.
 const FAILED_MAILS_READ: u64 = 5_000;
 /// Bucket ratio for kept link-to-use times.
@@ -82,10 +85,20 @@ impl Services {
             let (from, to) = (a.to_string(), b.to_string());
             let kept = stats_rows::kept_days(&tx, p.org, &from, &to, tz_name).await?;
             let kept: BTreeSet<String> = kept.into_iter().collect();
-            for (day, metric, name, n) in stats_rows::kept_counts(&tx, p.org, &from, &to).await? {
-                if kept.contains(&day)
-                    && let Ok(day) = day.parse::<Date>()
-                {
+            // Only days kept under this time zone count: the whole closed
+            // range when all are kept (the usual case, one read), else day
+            // by day.
+            let counts = if kept.len() == closed.len() {
+                stats_rows::kept_counts(&tx, p.org, &from, &to, &PER_DAY).await?
+            } else {
+                let mut all = Vec::new();
+                for day in &kept {
+                    all.extend(stats_rows::kept_counts(&tx, p.org, day, day, &PER_DAY).await?);
+                }
+                all
+            };
+            for (day, metric, name, n) in counts {
+                if let Ok(day) = day.parse::<Date>() {
                     facts.push(Fact {
                         day,
                         metric,

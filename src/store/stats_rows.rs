@@ -210,17 +210,35 @@ pub async fn kept_days(
         .collect()
 }
 
-/// The kept counts of those days: (day, metric, name, n).
+/// The kept counts of those days: (day, metric, name, n); per day for the
+/// metrics drawn per day (`per_day`), summed over the days for the rest
+/// (their day is then the first, `from`).
 pub async fn kept_counts(
     tx: &Tx,
     org: &str,
     from: &str,
     to: &str,
+    per_day: &[&str],
 ) -> Result<Vec<(String, String, String, i64)>, DbErr> {
-    let sql = "SELECT day, metric, name, n FROM stats_day WHERE org = ? AND day >= ? AND day <= ?";
-    let rows = tx
-        .query_all_raw(statement(tx, sql, vec![org.into(), from.into(), to.into()]))
-        .await?;
+    let marks = vec!["?"; per_day.len()].join(", ");
+    // SUM of a BIGINT is a NUMERIC on PostgreSQL and a DECIMAL on MariaDB.
+    let sum = match tx.get_database_backend() {
+        DbBackend::MySql => "CAST(SUM(n) AS SIGNED)",
+        DbBackend::Postgres => "CAST(SUM(n) AS BIGINT)",
+        _ => "SUM(n)",
+    };
+    let sql = format!(
+        "SELECT day, metric, name, n FROM stats_day WHERE org = ? AND day >= ? AND day <= ? \
+         AND metric IN ({marks}) \
+         UNION ALL \
+         SELECT MIN(day), metric, name, {sum} FROM stats_day WHERE org = ? AND day >= ? \
+         AND day <= ? AND metric NOT IN ({marks}) GROUP BY metric, name"
+    );
+    let mut values: Vec<Value> = vec![org.into(), from.into(), to.into()];
+    values.extend(per_day.iter().map(|m| Value::from(*m)));
+    values.extend([org.into(), from.into(), to.into()]);
+    values.extend(per_day.iter().map(|m| Value::from(*m)));
+    let rows = tx.query_all_raw(statement(tx, &sql, values)).await?;
     rows.iter()
         .map(|r| {
             Ok((
