@@ -145,3 +145,36 @@ fn on_a_terminal_init_asks_and_explains_bad_answers() {
         "{text}"
     );
 }
+
+#[test]
+fn hints_type_the_binary_as_the_shell_would_find_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_avain"));
+    let demo = |path: &str, data: &std::path::Path| {
+        let out = std::process::Command::new(bin)
+            .args(["demo", "--no-console", "--accounts", "10", "--reset"])
+            .env("AVAIN_DATA_DIR", data)
+            .env("PATH", path)
+            .env_remove("AVAIN_CONFIG")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Not on the PATH (as after `cargo run`): the hints give its path.
+    let text = demo("/usr/bin:/bin", &dir.path().join("a"));
+    assert!(
+        text.contains("target/debug/avain --demo search virta")
+            && text.contains("not on your PATH: `cargo install --path .`"),
+        "{text}"
+    );
+    // On the PATH: plain `avain`.
+    let with = format!("{}:/usr/bin:/bin", bin.parent().unwrap().display());
+    let text = demo(&with, &dir.path().join("b"));
+    assert!(text.contains("\n  avain --demo search virta"), "{text}");
+    assert!(!text.contains("not on your PATH"), "{text}");
+}

@@ -200,11 +200,15 @@ async fn add_generated(s: &Services, generated: u64) -> CliResult {
 }
 
 fn print_try_this() {
+    let avain = crate::setup::command_name();
     outln!(
-        "try:\n  avain --demo search virta\n  avain --demo show 2900100002\n  \
-         avain --demo verify --org kirjasto --card 2900100002 --email mikko.lehtonen@example.fi\n  \
-         avain --demo link send 2900100009\n  avain --demo tokens 2900100009"
+        "try:\n  {avain} --demo search virta\n  {avain} --demo show 2900100002\n  \
+         {avain} --demo verify --org kirjasto --card 2900100002 --email mikko.lehtonen@example.fi\n  \
+         {avain} --demo link send 2900100009\n  {avain} --demo tokens 2900100009"
     );
+    if avain != "avain" {
+        outln!("(avain is not on your PATH: `cargo install --path .` puts it there)");
+    }
 }
 
 /// Opens the console on the installation.

@@ -192,6 +192,27 @@ fn claim_data_dir(paths: &Paths) -> Result<(), Failure> {
     }
 }
 
+/// How to type this binary in hints: `avain` when that is what the PATH
+/// finds, else its own path (after `cargo run`, `target/release/avain`).
+pub fn command_name() -> String {
+    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return "avain".into();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .filter_map(|dir| std::fs::canonicalize(dir.join("avain")).ok())
+            .any(|found| found == me)
+    });
+    if on_path {
+        return "avain".into();
+    }
+    let here = std::env::current_dir().ok();
+    let shown = here
+        .and_then(|d| me.strip_prefix(d).ok().map(std::path::Path::to_path_buf))
+        .unwrap_or(me);
+    shown.display().to_string()
+}
+
 /// Opens the console in this terminal: configuration, database and staff
 /// first (with plain messages if any is missing), then the screen.
 /// Returns what to print after the terminal is restored.
