@@ -197,6 +197,25 @@ pub(crate) async fn open_services(file: &std::path::Path) -> anyhow::Result<Serv
     ))
 }
 
+/// Inserts generated accounts in one transaction, saying how long it took.
+pub(crate) async fn insert_generated(
+    services: &Services,
+    list: &[crate::store::bulk::BulkAccount],
+) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let tx = services.store.begin_write().await?;
+    for chunk in list.chunks(50_000) {
+        bulk::insert_accounts(&tx, chunk, services.now()).await?;
+    }
+    tx.commit().await?;
+    eprintln!(
+        "built {} accounts in {:.1} s",
+        list.len(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// Opens (or builds) the database of `size` generated accounts.
 pub(crate) async fn prepare(
     dir: &std::path::Path,
@@ -220,16 +239,7 @@ pub(crate) async fn prepare(
             "{} has {existing} accounts, expected {size}: delete it",
             file.display()
         );
-        let start = Instant::now();
-        let tx = services.store.begin_write().await?;
-        for chunk in list.chunks(50_000) {
-            bulk::insert_accounts(&tx, chunk, services.now()).await?;
-        }
-        tx.commit().await?;
-        eprintln!(
-            "built {size} accounts in {:.1} s",
-            start.elapsed().as_secs_f64()
-        );
+        insert_generated(&services, &list).await?;
     }
     let _ = services.create_first_admin("bench", "Bench").await;
     let staff = services.identify_os_user("bench").await?;

@@ -9,7 +9,7 @@
 use super::{ms, open_services};
 use crate::service::Services;
 use crate::setup::stdout::out;
-use crate::store::{accounts, bulk};
+use crate::store::accounts;
 use anyhow::Context;
 use sea_orm::ConnectionTrait;
 use std::fmt::Write as _;
@@ -143,7 +143,6 @@ async fn build(services: &Services, args: &StatsBenchArgs) -> anyhow::Result<()>
     let existing = accounts::count(&tx, None).await?;
     tx.commit().await?;
     if existing == 0 {
-        let start = Instant::now();
         let orgs: Vec<(String, bool)> = services
             .config
             .orgs
@@ -151,16 +150,7 @@ async fn build(services: &Services, args: &StatsBenchArgs) -> anyhow::Result<()>
             .map(|o| (o.slug.to_string(), o.uses_cards()))
             .collect();
         let list = crate::demo::generated_accounts(1, args.accounts, &orgs, 42);
-        let tx = services.store.begin_write().await?;
-        for chunk in list.chunks(50_000) {
-            bulk::insert_accounts(&tx, chunk, services.now()).await?;
-        }
-        tx.commit().await?;
-        eprintln!(
-            "built {} accounts in {:.1} s",
-            args.accounts,
-            start.elapsed().as_secs_f64()
-        );
+        super::insert_generated(services, &list).await?;
     }
     if count(services, "selfservice_attempt").await? >= args.attempts {
         return Ok(());
