@@ -3,6 +3,7 @@
 
 mod common;
 
+use avain::service::import::CsvInput;
 use avain::service::{Badge, SelfServiceOutcome};
 use common::*;
 
@@ -338,7 +339,13 @@ async fn a_row_found_by_card_does_not_rename_another_patron() {
         };
         let renamed = b"full_name,email,card_number\nAino Uusinimi,aino.v@example.fi,2900100001\n";
         let report = s
-            .import_accounts_with(&h.admin, "kirjasto", renamed, options, &quiet)
+            .import_accounts_with(
+                &h.admin,
+                "kirjasto",
+                CsvInput::Bytes(renamed),
+                options,
+                &quiet,
+            )
             .await
             .unwrap()
             .unwrap();

@@ -242,19 +242,22 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
         skip_bad_rows,
         allow_name_changes,
     } = c;
-    let bytes =
-        std::fs::read(file).map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?;
+    // Opened here only to name an unreadable file plainly; the import
+    // reads it itself, twice, without holding it in memory.
+    std::fs::File::open(file)
+        .map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?;
     let bar = super::output::Progress::new(cli.json, "rows");
     let progress = |done: u64, total: u64| bar.update(done, total);
     let result = s
         .import_accounts_with(
             me,
             org,
-            &bytes,
+            crate::service::import::CsvInput::File(file),
             crate::service::import::ImportOptions {
                 dry_run: *dry_run,
                 skip_bad_rows: *skip_bad_rows,
                 allow_name_changes: *allow_name_changes,
+                row_by_row: false,
             },
             &progress,
         )

@@ -5,7 +5,6 @@ use super::Tx;
 use super::entities::{account, card, email_history, search_term};
 use crate::domain::AccountStatus;
 use crate::domain::normalize::{card_key, email_key};
-use crate::domain::search_terms::{TermSource, account_terms};
 use crate::domain::verdict::{Candidate, CandidateCard, PreviousEmail};
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::ExprTrait;
@@ -253,18 +252,10 @@ pub async fn add_previous_email(
     until: i64,
     changed_by: Option<String>,
 ) -> Result<(), DbErr> {
-    email_history::ActiveModel {
-        account_id: Set(account.id),
-        org: Set(account.org.clone()),
-        email: Set(email.to_string()),
-        email_key: Set(email_key(email)),
-        until_at: Set(until),
-        changed_by: Set(changed_by),
-        ..Default::default()
-    }
-    .insert(tx)
-    .await
-    .map(|_| ())
+    super::import_rows::new_previous_email(account, email, until, changed_by)
+        .insert(tx)
+        .await
+        .map(|_| ())
 }
 
 /// Recomputes the account's search terms from its current data.
@@ -278,28 +269,14 @@ pub async fn refresh_terms(tx: &Tx, account: &account::Model) -> Result<(), DbEr
         .into_iter()
         .map(|c| c.number)
         .collect();
-    let terms = account_terms(&TermSource {
-        full_name: &account.full_name,
-        email: &account.email,
-        phone: account.phone.as_deref(),
-        login: account.login.as_deref(),
-        cards: &cards,
-    });
+    let terms = super::import_rows::terms_of(account, &cards);
     if terms.is_empty() {
         return Ok(());
     }
-    search_term::Entity::insert_many(terms.into_iter().map(|(term, kind)| {
-        search_term::ActiveModel {
-            account_id: Set(account.id),
-            org: Set(account.org.clone()),
-            term: Set(term),
-            kind: Set(kind),
-            ..Default::default()
-        }
-    }))
-    .exec_without_returning(tx)
-    .await
-    .map(|_| ())
+    search_term::Entity::insert_many(terms)
+        .exec_without_returning(tx)
+        .await
+        .map(|_| ())
 }
 
 /// Ids of the organisation's active accounts.

@@ -6,7 +6,7 @@ use super::entities::{account, card};
 use crate::domain::normalize::card_key;
 use crate::domain::verdict::CardStatus;
 use sea_orm::prelude::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// The card with this key in the organisation, whatever its status.
 pub async fn find_card(tx: &Tx, org: &str, number: &str) -> Result<Option<card::Model>, DbErr> {
@@ -54,18 +54,9 @@ pub async fn add_card(
     status: CardStatus,
     now: i64,
 ) -> Result<card::Model, DbErr> {
-    card::ActiveModel {
-        account_id: Set(account.id),
-        org: Set(account.org.clone()),
-        number: Set(number.to_string()),
-        number_key: Set(card_key(number)),
-        status: Set(status),
-        created_at: Set(now),
-        changed_at: Set((status != CardStatus::Active).then_some(now)),
-        ..Default::default()
-    }
-    .insert(tx)
-    .await
+    super::import_rows::new_card(account, number, status, now)
+        .insert(tx)
+        .await
 }
 
 pub async fn set_card_status(

@@ -11,6 +11,7 @@ mod cards;
 mod codes;
 pub mod consistency;
 pub mod entities;
+pub mod import_rows;
 mod migration;
 pub mod mirror;
 pub mod notes;

@@ -12,7 +12,7 @@ use crate::clock::ManualClock;
 use crate::config::{Config, Language};
 use crate::domain::sanitize::is_unsafe;
 use crate::secrets::Pepper;
-use crate::service::import::ImportOptions;
+use crate::service::import::{CsvInput, ImportOptions};
 use crate::service::{AccountDetail, AccountSummary, Services, Staff};
 use crate::store::Store;
 use ratatui::Terminal;
@@ -166,7 +166,7 @@ async fn hostile_records_import_and_draw_safely() {
         ..Default::default()
     };
     let report = services
-        .import_accounts_with(&staff, "kirjasto", &csv, options, &quiet)
+        .import_accounts_with(&staff, "kirjasto", CsvInput::Bytes(&csv), options, &quiet)
         .await
         .unwrap()
         .unwrap();

@@ -1,9 +1,12 @@
 //! Reading and checking an import CSV: every problem is found before
-//! anything is written, each with its line and column.
+//! anything is written, each with its line and column. Rows are read one
+//! at a time, so a file of any size is checked in bounded memory.
 
-use crate::domain::normalize::{card_key, is_plausible_email};
+use super::row_check::{Checker, csv_error};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
 
 /// Longest name accepted (longer ones are refused, not cut).
 pub const MAX_NAME_CHARS: usize = 1024;
@@ -57,6 +60,9 @@ pub struct ImportOptions {
     /// (refused by default: more often another patron's card typed into
     /// the wrong row than a real change of name).
     pub allow_name_changes: bool,
+    /// Write each row with its own queries instead of in batches: slower,
+    /// kept as the reference the batched path is checked against.
+    pub row_by_row: bool,
 }
 
 /// A checked row.
@@ -76,60 +82,101 @@ pub(super) struct Row {
     pub(super) external_id: Option<String>,
 }
 
-/// A checked file: its rows and where each known column is (1-based).
-#[derive(Debug)]
-pub struct ParsedCsv {
-    pub(super) rows: Vec<Row>,
-    pub(super) columns: HashMap<String, usize>,
+/// Where the CSV comes from. A file is read twice (once to check every
+/// row, once to write them in batches) and never held whole in memory.
+#[derive(Debug, Clone, Copy)]
+pub enum CsvInput<'a> {
+    Bytes(&'a [u8]),
+    File(&'a Path),
 }
 
-/// Reads and checks the whole file. Returns rows or every error found.
-pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, Vec<ImportError>> {
-    match read_csv(bytes, false)? {
-        (parsed, errors) if errors.is_empty() => Ok(parsed),
-        (_, errors) => Err(errors),
+impl<'a> CsvInput<'a> {
+    fn open(&self) -> std::io::Result<Box<dyn Read + Send + 'a>> {
+        Ok(match *self {
+            CsvInput::Bytes(bytes) => Box::new(bytes),
+            CsvInput::File(path) => Box::new(std::fs::File::open(path)?),
+        })
+    }
+
+    /// The header line (its first 64 KiB), for the separator.
+    fn header_line(&self) -> std::io::Result<Vec<u8>> {
+        let mut head = Vec::new();
+        self.open()?.take(64 * 1024).read_to_end(&mut head)?;
+        let end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
+        head.truncate(end);
+        Ok(head)
     }
 }
 
-/// Reads the file. A bad header is an error for the whole file; bad rows
-/// are returned beside the good ones. Unless `keep_going`, reading stops
-/// after [`MAX_ERRORS_SHOWN`] errors.
-pub(super) fn read_csv(
-    bytes: &[u8],
-    keep_going: bool,
-) -> Result<(ParsedCsv, Vec<ImportError>), Vec<ImportError>> {
-    let separator = separator(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .delimiter(separator)
-        .from_reader(bytes);
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return Err(vec![csv_error(&e, 1)]),
-    };
-    let index = read_header(&headers, separator)?;
-    let mut checker = Checker {
-        index: &index,
-        seen_cards: HashMap::new(),
-        seen_ids: HashMap::new(),
-    };
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for record in reader.records() {
-        match record {
-            Ok(record) => rows.extend(checker.row(&record, &mut errors)),
+/// Checked rows, one at a time, from the start of the file.
+pub(super) struct CsvStream<'a> {
+    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
+    checker: Checker,
+    record: csv::StringRecord,
+    ended: bool,
+}
+
+impl<'a> CsvStream<'a> {
+    /// Opens the input and reads its header. `check_duplicates`: remember
+    /// cards and ids to refuse the same one on a later line (not needed
+    /// when reading a file a second time).
+    pub(super) fn open(
+        input: CsvInput<'a>,
+        check_duplicates: bool,
+    ) -> Result<CsvStream<'a>, Vec<ImportError>> {
+        let unreadable = |e: std::io::Error| {
+            vec![ImportError {
+                line: 0,
+                column: None,
+                message: format!("the file cannot be read: {e}"),
+            }]
+        };
+        let separator = separator(&input.header_line().map_err(unreadable)?);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .delimiter(separator)
+            .buffer_capacity(64 * 1024)
+            .from_reader(input.open().map_err(unreadable)?);
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(vec![csv_error(&e, 1)]),
+        };
+        let index = read_header(&headers, separator)?;
+        Ok(CsvStream {
+            reader,
+            checker: Checker::new(index, check_duplicates),
+            record: csv::StringRecord::new(),
+            ended: false,
+        })
+    }
+
+    /// Where each known column is (1-based).
+    pub(super) fn columns(&self) -> HashMap<String, usize> {
+        let index = self.checker.index();
+        index.iter().map(|(k, v)| (k.to_string(), v + 1)).collect()
+    }
+
+    /// The next row, or its errors; `None` at the end of the file.
+    pub(super) fn next_row(&mut self) -> Option<Result<Row, Vec<ImportError>>> {
+        if self.ended {
+            return None;
+        }
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let mut errors = Vec::new();
+                Some(self.checker.row(&self.record, &mut errors).ok_or(errors))
+            }
             Err(e) => {
+                // A file that stops being readable ends here; a bad record
+                // is reported and reading goes on.
+                self.ended = matches!(e.kind(), csv::ErrorKind::Io(_));
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(csv_error(&e, line));
+                Some(Err(vec![csv_error(&e, line)]))
             }
         }
-        if !keep_going && errors.len() >= MAX_ERRORS_SHOWN {
-            break;
-        }
     }
-    let columns = index.iter().map(|(k, v)| (k.to_string(), v + 1)).collect();
-    Ok((ParsedCsv { rows, columns }, errors))
 }
 
 /// The separator the header line uses: comma, or semicolon (what a
@@ -200,217 +247,26 @@ fn read_header(
     }
 }
 
-/// Checks rows one by one, remembering cards and ids seen on earlier lines.
-struct Checker<'a> {
-    index: &'a HashMap<&'static str, usize>,
-    seen_cards: HashMap<String, u64>,
-    seen_ids: HashMap<String, u64>,
-}
-
-/// One record being checked: its fields, and the errors found in it.
-struct Fields<'a> {
-    record: &'a csv::StringRecord,
-    index: &'a HashMap<&'static str, usize>,
-    line: u64,
-    errors: Vec<ImportError>,
-}
-
-impl Fields<'_> {
-    fn get(&self, col: &str) -> Option<String> {
-        self.index
-            .get(col)
-            .and_then(|i| self.record.get(*i))
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn err(&mut self, col: &str, message: String) {
-        self.errors.push(ImportError {
-            line: self.line,
-            column: self.index.get(col).map(|i| (i + 1, col.to_string())),
-            message,
-        });
-    }
-
-    /// A field that may not be longer than `max` characters.
-    fn bounded(&mut self, col: &str, max: usize) -> Option<String> {
-        let value = self.get(col);
-        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-            self.err(col, format!("longer than {max} characters"));
-        }
-        value
-    }
-
-    fn flag(&mut self, col: &str) -> bool {
-        match self.get(col).map(|v| v.to_ascii_lowercase()).as_deref() {
-            None | Some("0" | "false" | "no" | "n") => false,
-            Some("1" | "true" | "yes" | "y") => true,
-            Some(other) => {
-                let message = format!("{other:?} is not true/false");
-                self.err(col, message);
-                false
-            }
-        }
-    }
-
-    fn time(&mut self, col: &str) -> Option<i64> {
-        let text = self.get(col)?;
-        let parsed = parse_time(&text);
-        if parsed.is_none() {
-            self.err(
-                col,
-                format!("{text:?} is not a date (use 2024-05-31 or RFC 3339)"),
-            );
-        }
-        parsed
-    }
-}
-
-impl Checker<'_> {
-    /// The row, or `None` after adding its errors.
-    fn row(&mut self, record: &csv::StringRecord, errors: &mut Vec<ImportError>) -> Option<Row> {
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let mut f = Fields {
-            record,
-            index: self.index,
-            line,
-            errors: Vec::new(),
-        };
-        let full_name = f.get("full_name").unwrap_or_default();
-        if full_name.is_empty() {
-            f.err("full_name", "the name is empty".into());
-        } else if full_name.chars().count() > MAX_NAME_CHARS {
-            f.err(
-                "full_name",
-                format!("longer than {MAX_NAME_CHARS} characters"),
-            );
-        }
-        let email = f.get("email").unwrap_or_default();
-        if !is_plausible_email(&email) {
-            let shown = crate::domain::sanitize::sanitize_line(&email, 80);
-            f.err("email", format!("{shown:?} is not an email address"));
-        }
-        let (card, old_cards) = self.cards(&mut f);
-        let mut previous_emails = Vec::new();
-        for e in split_list(f.get("previous_emails")) {
-            if is_plausible_email(&e) {
-                previous_emails.push(e);
-            } else {
-                f.err("previous_emails", format!("{e:?} is not an email address"));
-            }
-        }
-        let login = f.bounded("login", 128);
-        let phone = f.bounded("phone", 32);
-        let external_id = f.bounded("external_id", 128);
-        if let Some(x) = &external_id
-            && let Some(first) = self.seen_ids.insert(x.clone(), line)
-        {
-            f.err(
-                "external_id",
-                format!("the same external id is on line {first}"),
-            );
-        }
-        let row = Row {
-            line,
-            full_name,
-            email,
-            card,
-            login,
-            phone,
-            previous_emails,
-            old_cards,
-            credential_set_at: f.time("credential_set_at"),
-            legacy: f.flag("legacy_credential"),
-            must_set: f.flag("must_set_credential"),
-            external_id,
-        };
-        let ok = f.errors.is_empty();
-        errors.append(&mut f.errors);
-        ok.then_some(row)
-    }
-
-    /// The active card and the old ones; a number seen on an earlier line
-    /// (as either) is an error.
-    fn cards(&mut self, f: &mut Fields) -> (Option<String>, Vec<String>) {
-        let card = f.get("card_number");
-        if let Some(c) = &card {
-            let key = card_key(c);
-            if key.is_empty() || c.chars().count() > 64 {
-                f.err("card_number", "not a card number".into());
-            } else if let Some(first) = self.seen_cards.insert(key, f.line) {
-                f.err(
-                    "card_number",
-                    format!("the same card number is on line {first}"),
-                );
-            }
-        }
-        let mut old_cards = Vec::new();
-        for c in split_list(f.get("old_cards")) {
-            let key = card_key(&c);
-            if key.is_empty() || c.chars().count() > 64 {
-                f.err("old_cards", format!("{c:?} is not a card number"));
-            } else if let Some(first) = self.seen_cards.insert(key, f.line) {
-                f.err(
-                    "old_cards",
-                    format!("the card {c:?} is also on line {first}"),
-                );
-            } else {
-                old_cards.push(c);
-            }
-        }
-        (card, old_cards)
-    }
-}
-
-fn csv_error(e: &csv::Error, line: u64) -> ImportError {
-    let message = match e.kind() {
-        csv::ErrorKind::Utf8 { err, .. } => {
-            let column = err.field() + 1;
-            return ImportError {
-                line,
-                column: Some((column, format!("field {column}"))),
-                message: "not valid UTF-8 text".into(),
-            };
-        }
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
-            format!("{len} columns where the header has {expected_len}")
-        }
-        _ => e.to_string(),
-    };
-    ImportError {
-        line,
-        column: None,
-        message,
-    }
-}
-
-fn split_list(value: Option<String>) -> Vec<String> {
-    value
-        .map(|v| {
-            v.split(';')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn parse_time(text: &str) -> Option<i64> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(t.timestamp_millis());
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every row of the file, or every error.
+    fn parse_csv(bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> {
+        let mut stream = CsvStream::open(CsvInput::Bytes(bytes), true)?;
+        let (mut rows, mut errors) = (Vec::new(), Vec::new());
+        while let Some(row) = stream.next_row() {
+            match row {
+                Ok(row) => rows.push(row),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(rows)
+        } else {
+            Err(errors)
+        }
+    }
 
     fn errors_of(csv: &str) -> Vec<String> {
         parse_csv(csv.as_bytes())
@@ -425,8 +281,7 @@ mod tests {
         let rows = parse_csv(
             b"full_name,email,card_number,old_cards,previous_emails,legacy_credential\nAnna A,a@x.fi,1234,999;998,old@x.fi,yes\nBo B,b@x.fi,,,,\n",
         )
-        .unwrap()
-        .rows;
+        .unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].old_cards, ["999", "998"]);
         assert!(rows[0].legacy && !rows[1].legacy);
@@ -439,7 +294,7 @@ mod tests {
             "full_name;email;old_cards\nAnna A;a@x.fi;\"999;998\"\n",
             "full_name\temail\told_cards\nAnna A\ta@x.fi\t999;998\n",
         ] {
-            let rows = parse_csv(csv.as_bytes()).unwrap().rows;
+            let rows = parse_csv(csv.as_bytes()).unwrap();
             assert_eq!(rows[0].full_name, "Anna A", "{csv:?}");
             assert_eq!(rows[0].old_cards, ["999", "998"], "{csv:?}");
         }

@@ -7,7 +7,7 @@ use crate::domain::mask::{mask_card, mask_email, mask_phone};
 use crate::domain::normalize::{card_key, email_key};
 use crate::domain::verdict::CardStatus;
 use crate::service::{ServiceResult, Services};
-use crate::store::entities::account;
+use crate::store::entities::{account, card};
 use crate::store::{Tx, accounts};
 use std::collections::HashMap;
 
@@ -31,20 +31,20 @@ impl Services {
             Some(found) => Some(found),
             None => taken_elsewhere(tx, org, row, existing.as_ref()).await?,
         };
-        if let Some((col, message)) = conflict {
-            return Ok(Err(ImportError {
-                line: row.line,
-                column: columns.get(col).map(|n| (*n, col.to_string())),
-                message,
-            }));
+        if let Some(conflict) = conflict {
+            return Ok(Err(conflict_error(row, columns, conflict)));
         }
         let created = existing.is_none();
         let mut changes = Vec::new();
         let account = match existing {
             None => insert_account(tx, org, row, now).await?,
             Some(a) => {
-                changes = changes_of(tx, &a, row).await?;
-                update_account(tx, a, row, now).await?
+                changes = changes_of(&a, row, &accounts::cards_of(tx, &[a.id]).await?);
+                if account_fields_differ(&a, row) {
+                    update_account(tx, a, row, now).await?
+                } else {
+                    a
+                }
             }
         };
         apply_cards(tx, &account, row, now).await?;
@@ -55,6 +55,19 @@ impl Services {
             account_id: account.id,
             changes,
         }))
+    }
+}
+
+/// The error for a row whose column `col` conflicts with the database.
+pub(super) fn conflict_error(
+    row: &Row,
+    columns: &HashMap<String, usize>,
+    (col, message): (&'static str, String),
+) -> ImportError {
+    ImportError {
+        line: row.line,
+        column: columns.get(col).map(|n| (*n, col.to_string())),
+        message,
     }
 }
 
@@ -74,9 +87,21 @@ pub struct FieldChange {
     pub to: String,
 }
 
-/// The fields of `a` that `row` changes: name and login as they are (staff
-/// see them anyway), email, phone and the active card masked.
-async fn changes_of(tx: &Tx, a: &account::Model, row: &Row) -> ServiceResult<Vec<FieldChange>> {
+/// Whether the row changes the account's own fields (an account whose
+/// fields stay is not written, and keeps its `updated_at`).
+pub(super) fn account_fields_differ(a: &account::Model, row: &Row) -> bool {
+    a.full_name != row.full_name
+        || a.email != row.email
+        || a.login != row.login
+        || a.phone != row.phone
+        || a.legacy_credential != row.legacy
+        || a.must_set_credential != row.must_set
+}
+
+/// The fields of `a` (with these cards) that `row` changes: name and login
+/// as they are (staff see them anyway), email, phone and the active card
+/// masked.
+pub(super) fn changes_of(a: &account::Model, row: &Row, cards: &[card::Model]) -> Vec<FieldChange> {
     let mut out = Vec::new();
     let mut change = |field: &'static str, from: String, to: String| {
         if from != to {
@@ -119,14 +144,13 @@ async fn changes_of(tx: &Tx, a: &account::Model, row: &Row) -> ServiceResult<Vec
         row.must_set.to_string(),
     );
     if let Some(number) = &row.card {
-        let cards = accounts::cards_of(tx, &[a.id]).await?;
         let active = cards.iter().find(|c| c.status == CardStatus::Active);
         if active.is_none_or(|c| c.number_key != card_key(number)) {
             let from = active.map(|c| mask_card(&c.number)).unwrap_or_default();
             change("card_number", from, mask_card(number));
         }
     }
-    Ok(out)
+    out
 }
 
 /// The account a row updates: same external id, else same card, else same
@@ -146,7 +170,7 @@ async fn existing_account(tx: &Tx, org: &str, row: &Row) -> ServiceResult<Option
 /// A row without an external id that found its account by card or login
 /// but carries another name: the column that found it and what is wrong.
 /// Names are compared ignoring case and spacing.
-fn renames_by_card_or_login(
+pub(super) fn renames_by_card_or_login(
     row: &Row,
     existing: Option<&account::Model>,
 ) -> Option<(&'static str, String)> {
@@ -196,23 +220,35 @@ async fn taken_elsewhere(
         if let Some(card) = accounts::find_card(tx, org, number).await?
             && is_other(card.account_id)
         {
-            let col = if row.card.as_deref() == Some(number.as_str()) {
-                "card_number"
-            } else {
-                "old_cards"
-            };
-            let message = format!("card {number:?} belongs to account #{}", card.account_id);
-            return Ok(Some((col, message)));
+            return Ok(Some(card_taken(row, number, card.account_id)));
         }
     }
     if let Some(login) = &row.login
         && let Some(other) = accounts::find_by_login(tx, org, login).await?
         && is_other(other.id)
     {
-        let message = format!("login {login:?} belongs to account #{}", other.id);
-        return Ok(Some(("login", message)));
+        return Ok(Some(login_taken(login, other.id)));
     }
     Ok(None)
+}
+
+/// The row's card `number` belongs to account `owner`: the column and the
+/// message.
+pub(super) fn card_taken(row: &Row, number: &str, owner: i64) -> (&'static str, String) {
+    let col = if row.card.as_deref() == Some(number) {
+        "card_number"
+    } else {
+        "old_cards"
+    };
+    (col, format!("card {number:?} belongs to account #{owner}"))
+}
+
+/// The row's login belongs to account `owner`: the column and the message.
+pub(super) fn login_taken(login: &str, owner: i64) -> (&'static str, String) {
+    (
+        "login",
+        format!("login {login:?} belongs to account #{owner}"),
+    )
 }
 
 async fn insert_account(tx: &Tx, org: &str, row: &Row, now: i64) -> ServiceResult<account::Model> {
@@ -242,16 +278,20 @@ async fn update_account(
     if a.email != row.email {
         accounts::add_previous_email(tx, &a, &a.email, now, Some("import".into())).await?;
     }
-    let fields = accounts::ImportedFields {
+    accounts::update_from_import(tx, a.id, imported_fields(row), now).await?;
+    Ok(accounts::get(tx, a.id).await?.expect("exists"))
+}
+
+/// The account fields a row sets.
+pub(super) fn imported_fields(row: &Row) -> accounts::ImportedFields {
+    accounts::ImportedFields {
         login: row.login.clone(),
         full_name: row.full_name.clone(),
         email: row.email.clone(),
         phone: row.phone.clone(),
         legacy_credential: row.legacy,
         must_set_credential: row.must_set,
-    };
-    accounts::update_from_import(tx, a.id, fields, now).await?;
-    Ok(accounts::get(tx, a.id).await?.expect("exists"))
+    }
 }
 
 /// Earlier addresses listed in the row that the account does not know yet.

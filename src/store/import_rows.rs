@@ -1,0 +1,135 @@
+//! Reads and writes for importing many rows at once: the accounts a batch
+//! of rows may touch, read in a few queries instead of several per row,
+//! and the batch's new rows written with multi-row inserts.
+
+use super::Tx;
+use super::entities::{account, card, email_history, search_term};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+
+/// Values per `IN (…)` list and rows per multi-row INSERT: well under every
+/// backend's limit on bound parameters.
+const CHUNK: usize = 500;
+
+/// The organisation's accounts with these external ids.
+pub async fn by_external_ids(
+    tx: &Tx,
+    org: &str,
+    ids: &[String],
+) -> Result<Vec<account::Model>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        found.extend(
+            account::Entity::find()
+                .filter(account::Column::Org.eq(org))
+                .filter(account::Column::ExternalId.is_in(chunk.iter().cloned()))
+                .all(tx)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+/// The organisation's accounts with these logins, in id order.
+pub async fn by_logins(
+    tx: &Tx,
+    org: &str,
+    logins: &[String],
+) -> Result<Vec<account::Model>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in logins.chunks(CHUNK) {
+        found.extend(
+            account::Entity::find()
+                .filter(account::Column::Org.eq(org))
+                .filter(account::Column::Login.is_in(chunk.iter().cloned()))
+                .order_by_asc(account::Column::Id)
+                .all(tx)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+/// Inserts the rows with as few statements as the backends allow.
+pub async fn insert_all<A>(tx: &Tx, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes the search terms of these accounts (before their new ones are
+/// inserted).
+pub async fn clear_terms(tx: &Tx, account_ids: &[i64]) -> Result<(), DbErr> {
+    for chunk in account_ids.chunks(CHUNK) {
+        search_term::Entity::delete_many()
+            .filter(search_term::Column::AccountId.is_in(chunk.iter().copied()))
+            .exec(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A card row to insert.
+pub fn new_card(
+    account: &account::Model,
+    number: &str,
+    status: crate::domain::verdict::CardStatus,
+    now: i64,
+) -> card::ActiveModel {
+    card::ActiveModel {
+        account_id: Set(account.id),
+        org: Set(account.org.clone()),
+        number: Set(number.to_string()),
+        number_key: Set(crate::domain::normalize::card_key(number)),
+        status: Set(status),
+        created_at: Set(now),
+        changed_at: Set((status != crate::domain::verdict::CardStatus::Active).then_some(now)),
+        ..Default::default()
+    }
+}
+
+/// An earlier address row to insert.
+pub fn new_previous_email(
+    account: &account::Model,
+    email: &str,
+    until: i64,
+    changed_by: Option<String>,
+) -> email_history::ActiveModel {
+    email_history::ActiveModel {
+        account_id: Set(account.id),
+        org: Set(account.org.clone()),
+        email: Set(email.to_string()),
+        email_key: Set(crate::domain::normalize::email_key(email)),
+        until_at: Set(until),
+        changed_by: Set(changed_by),
+        ..Default::default()
+    }
+}
+
+/// The search-term rows of an account with these cards.
+pub fn terms_of(account: &account::Model, cards: &[String]) -> Vec<search_term::ActiveModel> {
+    use crate::domain::search_terms::{TermSource, account_terms};
+    account_terms(&TermSource {
+        full_name: &account.full_name,
+        email: &account.email,
+        phone: account.phone.as_deref(),
+        login: account.login.as_deref(),
+        cards,
+    })
+    .into_iter()
+    .map(|(term, kind)| search_term::ActiveModel {
+        account_id: Set(account.id),
+        org: Set(account.org.clone()),
+        term: Set(term),
+        kind: Set(kind),
+        ..Default::default()
+    })
+    .collect()
+}
