@@ -6,6 +6,7 @@ mod args;
 pub mod console;
 pub mod desk;
 pub mod directory;
+pub mod import;
 pub mod mail;
 pub mod ssh;
 pub mod stats;
@@ -188,7 +189,11 @@ pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 
 /// Services on a benchmark database file, with the benchmark's config.
 pub(crate) async fn open_services(file: &std::path::Path) -> anyhow::Result<Services> {
-    let store = Store::open(&crate::config::sqlite_url(file)).await?;
+    services_on(Store::open(&crate::config::sqlite_url(file)).await?)
+}
+
+/// Services on a benchmark store, with the benchmark's config.
+pub(crate) fn services_on(store: Store) -> anyhow::Result<Services> {
     Ok(Services::new(
         Config::parse(CONFIG).map_err(anyhow::Error::msg)?,
         store,

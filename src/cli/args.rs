@@ -413,6 +413,9 @@ pub enum BenchCommand {
     Ssh(crate::bench::ssh::SshBenchArgs),
     /// The statistics read on a year of history (pane and `avain stats`).
     Stats(crate::bench::stats::StatsBenchArgs),
+    /// CSV import of generated rows beside a plain-SQL baseline, then
+    /// again with a tenth changed (and into PostgreSQL/MariaDB if given).
+    Import(crate::bench::import::ImportBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

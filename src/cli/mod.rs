@@ -100,6 +100,9 @@ async fn dispatch(cli: &Cli, overrides: &PathOverrides) -> CliResult {
         Command::Bench(args::BenchCommand::Stats(args)) => {
             crate::bench::stats::run(args).await.map_err(CliError::from)
         }
+        Command::Bench(args::BenchCommand::Import(args)) => crate::bench::import::run(args)
+            .await
+            .map_err(CliError::from),
         Command::Bench(args::BenchCommand::Web(args)) => {
             crate::bench::web::run(&cli.invocation(overrides), args).await
         }
