@@ -74,7 +74,7 @@ async fn picture(h: &Harness) -> Picture {
         .enumerate()
         .map(|(i, a)| (a.id, i))
         .collect();
-    let mut sorted = |mut v: Vec<String>| {
+    let sorted = |mut v: Vec<String>| {
         v.sort();
         v
     };

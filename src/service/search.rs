@@ -9,13 +9,14 @@ use crate::domain::verdict::CardStatus;
 use crate::store::entities::account;
 use crate::store::{Tx, accounts, search, tokens};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-/// Term rows read for the first word when other words still filter them.
-const SCAN_LIMIT: u64 = 400;
-/// With one word, rows read per result wanted (an account can match with
-/// several terms, e.g. its name and its email).
+/// Rows read first per result wanted (an account can match with several
+/// terms, e.g. its name and its email).
 const SCAN_PER_RESULT: u64 = 3;
+/// Most rows read for one search (reached only when thousands of terms of
+/// a few accounts share the prefix).
+const MAX_SCAN: u64 = 20_000;
 
 pub use crate::domain::Badge;
 
@@ -89,8 +90,10 @@ impl Services {
 
 /// Accounts whose search terms start with every word, in the order the
 /// scan met them, each with the kind of term that matched. The longest
-/// word is usually the most selective, so the scan uses it and the other
-/// words filter what it found.
+/// word is usually the most selective, so the scan runs over its terms and
+/// the other words are checked per row in the same query. An account can
+/// match with several terms (its name and its email), so when the rows
+/// read give fewer accounts than wanted, more rows are read.
 async fn matching_accounts(
     tx: &Tx,
     staff: &Staff,
@@ -98,33 +101,28 @@ async fn matching_accounts(
     limit: usize,
 ) -> ServiceResult<Vec<(i64, String)>> {
     let driver = words.iter().max_by_key(|w| w.len()).expect("non-empty");
-    let scan = if words.len() == 1 {
-        limit as u64 * SCAN_PER_RESULT
-    } else {
-        SCAN_LIMIT
+    let others: Vec<String> = {
+        let mut rest = words.to_vec();
+        let at = rest.iter().position(|w| w == driver).expect("in words");
+        rest.remove(at);
+        rest
     };
-    let hits = search::prefix(tx, &staff.orgs, driver, scan).await?;
-    let mut order: Vec<(i64, String)> = Vec::new();
-    let mut seen = HashSet::new();
-    for hit in hits {
-        if seen.insert(hit.account_id) {
-            order.push((hit.account_id, hit.kind));
+    let mut scan = limit as u64 * SCAN_PER_RESULT;
+    loop {
+        let hits = search::prefix(tx, &staff.orgs, driver, &others, scan).await?;
+        let more_rows = hits.len() as u64 == scan;
+        let mut order: Vec<(i64, String)> = Vec::new();
+        let mut seen = HashSet::new();
+        for hit in hits {
+            if seen.insert(hit.account_id) {
+                order.push((hit.account_id, hit.kind));
+            }
         }
-    }
-    if words.len() > 1 {
-        let ids: Vec<i64> = order.iter().map(|(id, _)| *id).collect();
-        let mut terms: HashMap<i64, Vec<String>> = HashMap::new();
-        for (id, term) in search::terms_of(tx, &ids).await? {
-            terms.entry(id).or_default().push(term);
+        if order.len() >= limit || !more_rows || scan >= MAX_SCAN {
+            return Ok(order);
         }
-        order.retain(|(id, _)| {
-            let own = terms.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            words
-                .iter()
-                .all(|w| own.iter().any(|t| t.starts_with(w.as_str())))
-        });
+        scan *= 4;
     }
-    Ok(order)
 }
 
 /// What a result row warns about, most serious first.

@@ -1,5 +1,6 @@
 //! Indexed prefix search over folded search terms. One range scan on the
-//! covering (term, org, account_id) index per query word; never a full scan.
+//! covering (term, org, account_id) index for one query word, and a probe
+//! per row for each other word; never a full scan.
 
 use super::Tx;
 use super::entities::search_term;
@@ -14,21 +15,43 @@ pub struct TermHit {
     pub kind: String,
 }
 
-/// Terms starting with `prefix` in the given organisations, at most `limit`.
+/// Terms starting with `driver` in the given organisations, in term order,
+/// of accounts that also have a term starting with each of `others`; at
+/// most `limit` rows. The driver's range is read on the covering
+/// (term, org, account_id) index and each other word is one probe of the
+/// (account_id, term) index per row, so every account matching all words
+/// is found, however common the driver is.
 pub async fn prefix(
     tx: &Tx,
     orgs: &[String],
-    prefix: &str,
+    driver: &str,
+    others: &[String],
     limit: u64,
 ) -> Result<Vec<TermHit>, DbErr> {
-    let rows: Vec<(i64, String, String)> = search_term::Entity::find()
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let mut query = search_term::Entity::find()
         .select_only()
         .column(search_term::Column::AccountId)
         .column(search_term::Column::Term)
         .column(search_term::Column::Kind)
-        .filter(search_term::Column::Term.gte(prefix))
-        .filter(search_term::Column::Term.lt(prefix_upper_bound(prefix)))
-        .filter(search_term::Column::Org.is_in(orgs.iter().cloned()))
+        .filter(search_term::Column::Term.gte(driver))
+        .filter(search_term::Column::Term.lt(prefix_upper_bound(driver)))
+        .filter(search_term::Column::Org.is_in(orgs.iter().cloned()));
+    for (i, word) in others.iter().enumerate() {
+        let other = Alias::new(format!("w{i}"));
+        let probe = Query::select()
+            .expr(Expr::val(1))
+            .from_as(search_term::Entity, other.clone())
+            .and_where(
+                Expr::col((other.clone(), search_term::Column::AccountId))
+                    .equals((search_term::Entity, search_term::Column::AccountId)),
+            )
+            .and_where(Expr::col((other.clone(), search_term::Column::Term)).gte(word.as_str()))
+            .and_where(Expr::col((other, search_term::Column::Term)).lt(prefix_upper_bound(word)))
+            .to_owned();
+        query = query.filter(Expr::exists(probe));
+    }
+    let rows: Vec<(i64, String, String)> = query
         .order_by_asc(search_term::Column::Term)
         .limit(limit)
         .into_tuple()
@@ -42,21 +65,6 @@ pub async fn prefix(
             kind,
         })
         .collect())
-}
-
-/// All terms of the given accounts (to check further query words).
-pub async fn terms_of(tx: &Tx, account_ids: &[i64]) -> Result<Vec<(i64, String)>, DbErr> {
-    if account_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    search_term::Entity::find()
-        .select_only()
-        .column(search_term::Column::AccountId)
-        .column(search_term::Column::Term)
-        .filter(search_term::Column::AccountId.is_in(account_ids.iter().copied()))
-        .into_tuple()
-        .all(tx)
-        .await
 }
 
 /// The way Koha searches patrons: `LIKE '%q%'` over name, card and email.

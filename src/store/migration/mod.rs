@@ -8,6 +8,7 @@ mod m0003_limits;
 mod m0004_ssh;
 mod m0005_retired_org;
 mod m0006_stats;
+mod m0007_term_probe;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_ssh::Migration),
             Box::new(m0005_retired_org::Migration),
             Box::new(m0006_stats::Migration),
+            Box::new(m0007_term_probe::Migration),
         ]
     }
 }
