@@ -83,6 +83,13 @@ pub struct BenchArgs {
     /// Searches per query kind and size.
     #[arg(long, default_value_t = 2000)]
     pub samples: usize,
+    /// Also measure at the largest size on this PostgreSQL server (a
+    /// database `avain_bench_search_N` is built there once and kept).
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Likewise on this MariaDB/MySQL server.
+    #[arg(long)]
+    pub mysql: Option<String>,
     /// Folder for the benchmark databases (default: a temporary folder).
     #[arg(long)]
     pub dir: Option<PathBuf>,

@@ -7,6 +7,7 @@
 //! too. The import's peak memory is measured by `scripts/bench` around the
 //! real command.
 
+use super::search_data::{drop_server_database, server_database};
 use super::{open_services, services_on};
 use crate::domain::AccountStatus;
 use crate::domain::normalize::{card_key, email_key};
@@ -17,7 +18,6 @@ use crate::service::import::{CsvInput, ImportOptions};
 use crate::setup::stdout::out;
 use crate::store::Store;
 use anyhow::Context;
-use sea_orm::ConnectionTrait;
 use sea_orm::sqlx;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -183,29 +183,12 @@ async fn import(services: &Services, csv: &Path) -> anyhow::Result<Duration> {
 
 /// Imports into a fresh database on a server; drops it afterwards.
 async fn on_server(admin_url: &str, csv: &Path) -> anyhow::Result<Duration> {
-    let admin = sea_orm::Database::connect(admin_url).await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {SERVER_DATABASE}"))
-        .await?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {SERVER_DATABASE}"))
-        .await?;
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (admin_url, None),
-    };
-    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
-    let url = match query {
-        Some(q) => format!("{base}/{SERVER_DATABASE}?{q}"),
-        None => format!("{base}/{SERVER_DATABASE}"),
-    };
+    let url = server_database(admin_url, SERVER_DATABASE, true).await?;
     let store = Store::open(&url).await?;
     let services = services_on(store.clone())?;
     let took = import(&services, csv).await;
     store.close().await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {SERVER_DATABASE}"))
-        .await?;
+    drop_server_database(admin_url, SERVER_DATABASE).await?;
     took
 }
 
