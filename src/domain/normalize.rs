@@ -20,6 +20,10 @@ pub fn card_key(raw: &str) -> String {
 /// plus a combining mark ("Ϊ̀" → "ῒ"), which NFC composes ("ῒ"). Without
 /// it the key of a key would differ from the key (found by fuzzing).
 pub fn email_key(raw: &str) -> String {
+    // Plain ASCII (nearly every address) is its own NFC form.
+    if raw.is_ascii() {
+        return raw.trim().to_ascii_lowercase();
+    }
     raw.trim()
         .nfc()
         .flat_map(char::to_lowercase)

@@ -49,6 +49,21 @@ pub async fn by_logins(
     Ok(found)
 }
 
+/// On PostgreSQL, has every query of the rest of the transaction planned
+/// with the tables as they are then. A plan cached while the tables were
+/// still small reads whole tables, and an import's tables grow by
+/// thousands of rows per batch: each batch's lookups would take longer
+/// than the one before.
+pub async fn plan_each_query(tx: &Tx) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    if tx.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+        .await
+        .map(|_| ())
+}
+
 /// Inserts the rows with as few statements as the backends allow.
 pub async fn insert_all<A>(tx: &Tx, rows: Vec<A>) -> Result<(), DbErr>
 where

@@ -37,6 +37,7 @@ impl Batcher<'_> {
     /// Decides and writes `rows` (in file order); one result per row.
     pub(super) async fn write(&self, tx: &Tx, rows: &[Row]) -> Result<Vec<RowResult>, DbErr> {
         let mut results = Vec::with_capacity(rows.len());
+        import_rows::plan_each_query(tx).await?;
         let mut next_id = accounts::max_id(tx).await? + 1;
         let mut created = false;
         while results.len() < rows.len() {
