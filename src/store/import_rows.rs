@@ -64,14 +64,35 @@ pub async fn plan_each_query(tx: &Tx) -> Result<(), DbErr> {
         .map(|_| ())
 }
 
+/// Bytes of bound values one PostgreSQL INSERT carries at most. Over TLS a
+/// larger message leaves as two records in two writes, and the second
+/// waits for the first's delayed acknowledgement (Nagle's algorithm; the
+/// driver does not turn it off): ~50 ms per statement.
+const POSTGRES_INSERT_BYTES: usize = 12 * 1024;
+/// Bytes a bound value takes on the wire, on average (length and value).
+const BYTES_PER_VALUE: usize = 16;
+
+/// Rows per multi-row INSERT into a table of `columns` columns.
+fn rows_per_insert(tx: &Tx, columns: usize) -> usize {
+    use sea_orm::ConnectionTrait;
+    if tx.get_database_backend() == sea_orm::DbBackend::Postgres {
+        (POSTGRES_INSERT_BYTES / (columns.max(1) * BYTES_PER_VALUE)).clamp(1, CHUNK)
+    } else {
+        CHUNK
+    }
+}
+
 /// Inserts the rows with as few statements as the backends allow.
 pub async fn insert_all<A>(tx: &Tx, rows: Vec<A>) -> Result<(), DbErr>
 where
     A: ActiveModelTrait + Send,
 {
+    use sea_orm::Iterable;
+    let columns = <A::Entity as EntityTrait>::Column::iter().count();
+    let per_insert = rows_per_insert(tx, columns);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        let chunk: Vec<A> = rows.by_ref().take(per_insert).collect();
         A::Entity::insert_many(chunk)
             .exec_without_returning(tx)
             .await?;
