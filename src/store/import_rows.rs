@@ -64,6 +64,20 @@ pub async fn plan_each_query(tx: &Tx) -> Result<(), DbErr> {
         .map(|_| ())
 }
 
+/// On PostgreSQL, has the planner count the rows this transaction has
+/// written so far (ANALYZE inside a transaction sees its own rows): an
+/// import's tables grow by many times, and lookups planned for the tables
+/// as they were before would read them whole.
+pub async fn refresh_planner_statistics(tx: &Tx) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    if tx.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    tx.execute_unprepared("ANALYZE account, card, email_history, search_term")
+        .await
+        .map(|_| ())
+}
+
 /// Bytes of bound values one PostgreSQL INSERT carries at most. Over TLS a
 /// larger message leaves as two records in two writes, and the second
 /// waits for the first's delayed acknowledgement (Nagle's algorithm; the

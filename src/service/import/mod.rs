@@ -86,6 +86,9 @@ impl Services {
         let tx = self.store.begin_write().await?;
         let mut errors = Vec::new();
         let mut done = 0;
+        // The tables grow inside this transaction; their statistics are
+        // refreshed as they quadruple, so lookups keep using the indexes.
+        let mut analyzed_at = BATCH_ROWS as u64 * 4;
         loop {
             let rows = match next_batch(&mut stream, &checked.bad_lines) {
                 Ok(rows) if rows.is_empty() => break,
@@ -112,6 +115,10 @@ impl Services {
             }
             done += rows.len() as u64;
             progress(done, total);
+            if done >= analyzed_at * 4 {
+                crate::store::import_rows::refresh_planner_statistics(&tx).await?;
+                analyzed_at = done;
+            }
             if errors.len() >= MAX_ERRORS_SHOWN {
                 break;
             }
