@@ -108,6 +108,16 @@ async fn prepare_on(
             "{what} has {existing} accounts, expected {size}: delete it"
         );
         insert_generated(&services, &list).await?;
+        // On a server, as its background statistics would soon after: the
+        // planner learns the sizes. (avain never runs ANALYZE on SQLite.)
+        let sql = match services.store.backend() {
+            crate::store::Backend::Postgres => Some("ANALYZE account, card, search_term"),
+            crate::store::Backend::MySql => Some("ANALYZE TABLE account, card, search_term"),
+            crate::store::Backend::Sqlite => None,
+        };
+        if let Some(sql) = sql {
+            services.store.execute_unprepared(sql).await?;
+        }
     }
     let _ = services.create_first_admin("bench", "Bench").await;
     let staff = services.identify_os_user("bench").await?;

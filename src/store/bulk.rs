@@ -3,6 +3,7 @@
 //! can be written in batches without reading ids back.
 
 use super::entities::{account, card, search_term};
+use super::import_rows::insert_all;
 use super::{Backend, Store, Tx};
 use crate::domain::AccountStatus;
 use crate::domain::normalize::{card_key, email_key};
@@ -28,37 +29,39 @@ pub struct BulkAccount {
     pub directory_locked: bool,
 }
 
-/// Rows per INSERT statement (well under every database's parameter limit).
+/// Accounts written per round of INSERTs.
 const BATCH: usize = 500;
 
 /// Inserts the accounts with their cards and search terms.
 pub async fn insert_accounts(tx: &Tx, list: &[BulkAccount], now: i64) -> Result<(), DbErr> {
     for chunk in list.chunks(BATCH) {
-        account::Entity::insert_many(chunk.iter().map(|g| account::ActiveModel {
-            id: Set(g.id),
-            org: Set(g.org.clone()),
-            login: Set(g.login.clone()),
-            external_id: Set(g.external_id.clone()),
-            full_name: Set(g.full_name.clone()),
-            email_key: Set(email_key(&g.email)),
-            email: Set(g.email.clone()),
-            phone: Set(g.phone.clone()),
-            status: Set(AccountStatus::Active),
-            credential_hash: Set(None),
-            credential_key_id: Set(None),
-            credential_set_at: Set(None),
-            legacy_credential: Set(g.legacy_credential),
-            must_set_credential: Set(g.must_set_credential),
-            failed_attempts: Set(0),
-            locked_at: Set(None),
-            lock_reason: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            directory_synced_at: Set(g.directory_synced_at),
-            directory_locked: Set(g.directory_locked),
-        }))
-        .exec_without_returning(tx)
-        .await?;
+        let accounts: Vec<account::ActiveModel> = chunk
+            .iter()
+            .map(|g| account::ActiveModel {
+                id: Set(g.id),
+                org: Set(g.org.clone()),
+                login: Set(g.login.clone()),
+                external_id: Set(g.external_id.clone()),
+                full_name: Set(g.full_name.clone()),
+                email_key: Set(email_key(&g.email)),
+                email: Set(g.email.clone()),
+                phone: Set(g.phone.clone()),
+                status: Set(AccountStatus::Active),
+                credential_hash: Set(None),
+                credential_key_id: Set(None),
+                credential_set_at: Set(None),
+                legacy_credential: Set(g.legacy_credential),
+                must_set_credential: Set(g.must_set_credential),
+                failed_attempts: Set(0),
+                locked_at: Set(None),
+                lock_reason: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                directory_synced_at: Set(g.directory_synced_at),
+                directory_locked: Set(g.directory_locked),
+            })
+            .collect();
+        insert_all(tx, accounts).await?;
         let cards: Vec<card::ActiveModel> = chunk
             .iter()
             .filter_map(|g| {
@@ -74,11 +77,7 @@ pub async fn insert_accounts(tx: &Tx, list: &[BulkAccount], now: i64) -> Result<
                 })
             })
             .collect();
-        if !cards.is_empty() {
-            card::Entity::insert_many(cards)
-                .exec_without_returning(tx)
-                .await?;
-        }
+        insert_all(tx, cards).await?;
         let mut terms = Vec::new();
         for g in chunk {
             let cards: Vec<String> = g.card.iter().cloned().collect();
@@ -98,11 +97,7 @@ pub async fn insert_accounts(tx: &Tx, list: &[BulkAccount], now: i64) -> Result<
                 });
             }
         }
-        for terms in terms.chunks(BATCH) {
-            search_term::Entity::insert_many(terms.to_vec())
-                .exec_without_returning(tx)
-                .await?;
-        }
+        insert_all(tx, terms).await?;
     }
     Ok(())
 }

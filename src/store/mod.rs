@@ -85,7 +85,10 @@ impl Store {
             )));
         };
         let url = url.replacen("mariadb:", "mysql:", 1);
-        let options = |max: u32| {
+        // Readers map the file (searches all day touch the same index
+        // pages); the one writer reads through its page cache only, so a
+        // long import's lookups do not map the whole file into memory.
+        let options = |max: u32, mmap_bytes: &'static str| {
             let mut options = ConnectOptions::new(url.clone());
             options
                 .sqlx_logging(false)
@@ -93,21 +96,21 @@ impl Store {
                 .max_connections(max)
                 .min_connections(1);
             if backend == Backend::Sqlite {
-                options.map_sqlx_sqlite_opts(|o| {
+                options.map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                         .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                         .foreign_keys(true)
                         .busy_timeout(SQLITE_BUSY_TIMEOUT)
                         // A desk searches all day: keep hot index pages in memory.
                         .pragma("cache_size", "-65536")
-                        .pragma("mmap_size", "268435456")
+                        .pragma("mmap_size", mmap_bytes)
                 });
             }
             options
         };
-        let db = Database::connect(options(8)).await?;
+        let db = Database::connect(options(8, "268435456")).await?;
         let writer = if backend == Backend::Sqlite {
-            Some(Database::connect(options(1)).await?)
+            Some(Database::connect(options(1, "0")).await?)
         } else {
             None
         };
