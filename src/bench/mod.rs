@@ -230,6 +230,18 @@ pub(crate) fn services_on(store: Store) -> anyhow::Result<Services> {
     ))
 }
 
+/// `size` generated accounts spread over the benchmark's organisations
+/// (the same seed, so the same accounts, every run).
+pub(crate) fn generated(services: &Services, size: u64) -> Vec<bulk::BulkAccount> {
+    let orgs: Vec<(String, bool)> = services
+        .config
+        .orgs
+        .iter()
+        .map(|o| (o.slug.to_string(), o.uses_cards()))
+        .collect();
+    crate::demo::generated_accounts(1, size, &orgs, 42)
+}
+
 /// Inserts generated accounts in one transaction, saying how long it took.
 pub(crate) async fn insert_generated(
     services: &Services,

@@ -92,13 +92,7 @@ async fn prepare_on(
     size: u64,
     what: &str,
 ) -> anyhow::Result<(Services, Staff, Vec<Kind>)> {
-    let orgs: Vec<(String, bool)> = services
-        .config
-        .orgs
-        .iter()
-        .map(|o| (o.slug.to_string(), o.uses_cards()))
-        .collect();
-    let list = crate::demo::generated_accounts(1, size, &orgs, 42);
+    let list = super::generated(&services, size);
     let tx = services.store.begin_read().await?;
     let existing = accounts::count(&tx, None).await?;
     tx.commit().await?;

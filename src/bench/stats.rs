@@ -143,13 +143,7 @@ async fn build(services: &Services, args: &StatsBenchArgs) -> anyhow::Result<()>
     let existing = accounts::count(&tx, None).await?;
     tx.commit().await?;
     if existing == 0 {
-        let orgs: Vec<(String, bool)> = services
-            .config
-            .orgs
-            .iter()
-            .map(|o| (o.slug.to_string(), o.uses_cards()))
-            .collect();
-        let list = crate::demo::generated_accounts(1, args.accounts, &orgs, 42);
+        let list = super::generated(services, args.accounts);
         super::insert_generated(services, &list).await?;
     }
     if count(services, "selfservice_attempt").await? >= args.attempts {

@@ -16,31 +16,33 @@ pub async fn by_external_ids(
     org: &str,
     ids: &[String],
 ) -> Result<Vec<account::Model>, DbErr> {
-    let mut found = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        found.extend(
-            account::Entity::find()
-                .filter(account::Column::Org.eq(org))
-                .filter(account::Column::ExternalId.is_in(chunk.iter().cloned()))
-                .all(tx)
-                .await?,
-        );
-    }
-    Ok(found)
+    where_in(tx, org, account::Column::ExternalId, ids).await
 }
 
-/// The organisation's accounts with these logins, in id order.
+/// The organisation's accounts with these logins, in id order within
+/// each login.
 pub async fn by_logins(
     tx: &Tx,
     org: &str,
     logins: &[String],
 ) -> Result<Vec<account::Model>, DbErr> {
+    where_in(tx, org, account::Column::Login, logins).await
+}
+
+/// The organisation's accounts whose `column` is one of `values`, in id
+/// order within each chunk of values.
+async fn where_in(
+    tx: &Tx,
+    org: &str,
+    column: account::Column,
+    values: &[String],
+) -> Result<Vec<account::Model>, DbErr> {
     let mut found = Vec::new();
-    for chunk in logins.chunks(CHUNK) {
+    for chunk in values.chunks(CHUNK) {
         found.extend(
             account::Entity::find()
                 .filter(account::Column::Org.eq(org))
-                .filter(account::Column::Login.is_in(chunk.iter().cloned()))
+                .filter(column.is_in(chunk.iter().cloned()))
                 .order_by_asc(account::Column::Id)
                 .all(tx)
                 .await?,
