@@ -5,9 +5,8 @@
 use super::{ServiceResult, Services, Staff};
 use crate::domain::mask::{mask_card, mask_email};
 use crate::domain::search_terms::query_words;
-use crate::domain::verdict::CardStatus;
-use crate::store::entities::account;
-use crate::store::{Tx, accounts, search, tokens};
+use crate::store::search::{self, SummaryRow};
+use crate::store::{Pool, accounts};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -55,33 +54,23 @@ impl Services {
             return Ok(Vec::new());
         }
         let now = self.now();
-        let tx = self.store.begin_read().await?;
-        let mut order = matching_accounts(&tx, staff, &words, limit).await?;
+        let db = self.store.connection();
+        let mut order = matching_accounts(db, staff, &words, limit).await?;
         order.truncate(limit);
         let ids: Vec<i64> = order.iter().map(|(id, _)| *id).collect();
-        let found = accounts::get_many(&tx, &ids).await?;
-        let cards = accounts::cards_of(&tx, &ids).await?;
-        let with_link: HashSet<i64> = tokens::accounts_with_live(&tx, &ids, now)
-            .await?
-            .into_iter()
-            .collect();
-        tx.commit().await?;
+        let found = search::summaries(db, &staff.orgs, &ids, now).await?;
         Ok(order
             .into_iter()
             .filter_map(|(id, matched)| {
                 let a = found.iter().find(|a| a.id == id)?;
-                let badges = badges_of(a, with_link.contains(&id));
                 Some(AccountSummary {
                     id,
                     org: a.org.clone(),
                     full_name: a.full_name.clone(),
-                    card_masked: cards
-                        .iter()
-                        .find(|c| c.account_id == id && c.status == CardStatus::Active)
-                        .map(|c| mask_card(&c.number)),
+                    card_masked: a.active_card.as_deref().map(mask_card),
                     email_masked: mask_email(&a.email),
                     matched,
-                    badges,
+                    badges: badges_of(a),
                 })
             })
             .collect())
@@ -95,7 +84,7 @@ impl Services {
 /// match with several terms (its name and its email), so when the rows
 /// read give fewer accounts than wanted, more rows are read.
 async fn matching_accounts(
-    tx: &Tx,
+    db: &Pool,
     staff: &Staff,
     words: &[String],
     limit: usize,
@@ -109,7 +98,7 @@ async fn matching_accounts(
     };
     let mut scan = limit as u64 * SCAN_PER_RESULT;
     loop {
-        let hits = search::prefix(tx, &staff.orgs, driver, &others, scan).await?;
+        let hits = search::prefix(db, &staff.orgs, driver, &others, scan).await?;
         let more_rows = hits.len() as u64 == scan;
         let mut order: Vec<(i64, String)> = Vec::new();
         let mut seen = HashSet::new();
@@ -126,12 +115,12 @@ async fn matching_accounts(
 }
 
 /// What a result row warns about, most serious first.
-fn badges_of(a: &account::Model, has_live_link: bool) -> Vec<Badge> {
+fn badges_of(a: &SummaryRow) -> Vec<Badge> {
     let mut badges = Vec::new();
     if a.status == crate::domain::AccountStatus::Removed {
         badges.push(Badge::Removed);
     }
-    if a.locked_at.is_some() || a.directory_locked {
+    if a.locked {
         badges.push(Badge::Locked);
     }
     if a.legacy_credential {
@@ -140,7 +129,7 @@ fn badges_of(a: &account::Model, has_live_link: bool) -> Vec<Badge> {
     if a.must_set_credential {
         badges.push(Badge::AwaitingFirstLogin);
     }
-    if has_live_link {
+    if a.has_live_link {
         badges.push(Badge::ActiveLink);
     }
     badges

@@ -37,6 +37,9 @@ pub use sea_orm::DbErr as StoreError;
 /// An open transaction; services pass it to query functions and commit it.
 pub type Tx = DatabaseTransaction;
 
+/// The reading pool, for a read that is one statement (its own snapshot).
+pub type Pool = DatabaseConnection;
+
 /// Which database is behind the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -59,6 +62,12 @@ pub struct Store {
 
 /// How long a writer waits for SQLite's lock before `BEGIN` reports busy.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most memory one SQLite connection's page cache takes (negative: KiB).
+const SQLITE_CACHE_KIB: &str = "-16384";
+/// Bytes SQLite's caches take together in one process, beyond which
+/// least-recently used pages are reused: a desk's console stays small,
+/// and a search's pages come from the operating system's cache at once.
+pub(crate) const SQLITE_HEAP_LIMIT: &str = "8388608";
 /// Extra attempts to begin a write transaction when the database says busy.
 const BEGIN_RETRIES: u32 = 8;
 
@@ -85,10 +94,7 @@ impl Store {
             )));
         };
         let url = url.replacen("mariadb:", "mysql:", 1);
-        // Readers map the file (searches all day touch the same index
-        // pages); the one writer reads through its page cache only, so a
-        // long import's lookups do not map the whole file into memory.
-        let options = |max: u32, mmap_bytes: &'static str| {
+        let options = |max: u32| {
             let mut options = ConnectOptions::new(url.clone());
             options
                 .sqlx_logging(false)
@@ -96,21 +102,31 @@ impl Store {
                 .max_connections(max)
                 .min_connections(1);
             if backend == Backend::Sqlite {
+                // A local file does not drop connections: no ping before
+                // every statement (a round trip to the connection's
+                // thread, as long as the search itself at the desk).
+                options.test_before_acquire(false);
                 options.map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                         .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                         .foreign_keys(true)
                         .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                        // A desk searches all day: keep hot index pages in memory.
-                        .pragma("cache_size", "-65536")
-                        .pragma("mmap_size", mmap_bytes)
+                        // Pages are read through the operating system's
+                        // cache, not mapped: a mapped page counts in the
+                        // process's memory, and the kernel maps 16 pages
+                        // around each one a search touches. SQLite's own
+                        // caches together stay under one process-wide
+                        // limit (they share one pool in this build).
+                        .pragma("mmap_size", "0")
+                        .pragma("cache_size", SQLITE_CACHE_KIB)
+                        .pragma("soft_heap_limit", SQLITE_HEAP_LIMIT)
                 });
             }
             options
         };
-        let db = Database::connect(options(8, "268435456")).await?;
+        let db = Database::connect(options(8)).await?;
         let writer = if backend == Backend::Sqlite {
-            Some(Database::connect(options(1, "0")).await?)
+            Some(Database::connect(options(1)).await?)
         } else {
             None
         };
@@ -152,7 +168,7 @@ impl Store {
         self.backend
     }
 
-    pub(crate) fn connection(&self) -> &DatabaseConnection {
+    pub(crate) fn connection(&self) -> &Pool {
         &self.db
     }
 
@@ -193,6 +209,31 @@ impl Store {
         }
         self.db.close().await
     }
+}
+
+/// `sql` with `?` placeholders, as `backend` writes them (PostgreSQL
+/// numbers them).
+pub(crate) fn statement(
+    backend: sea_orm::DbBackend,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> sea_orm::Statement {
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        let mut n = 0;
+        sql.chars()
+            .map(|c| {
+                if c == '?' {
+                    n += 1;
+                    format!("${n}")
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        sql.to_string()
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// SQLite's "database is locked" / "busy", or a serialisation failure.

@@ -1,11 +1,19 @@
 //! Indexed prefix search over folded search terms. One range scan on the
 //! covering (term, org, account_id) index for one query word, and a probe
-//! per row for each other word; never a full scan.
+//! per row for each other word; never a full scan. Then what a result row
+//! shows of each account found, in one statement. Both run outside a
+//! transaction: each is one statement (its own consistent snapshot), and a
+//! desk searches on every keystroke, where BEGIN and COMMIT would be two
+//! more round trips to the database for nothing.
 
 use super::Tx;
 use super::entities::search_term;
+use crate::domain::AccountStatus;
 use crate::domain::search_terms::prefix_upper_bound;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use crate::domain::verdict::CardStatus;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value,
+};
 
 /// A term that matched, in term order (so exact matches come first).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +30,7 @@ pub struct TermHit {
 /// (account_id, term) index per row, so every account matching all words
 /// is found, however common the driver is.
 pub async fn prefix(
-    tx: &Tx,
+    db: &impl ConnectionTrait,
     orgs: &[String],
     driver: &str,
     others: &[String],
@@ -55,7 +63,7 @@ pub async fn prefix(
         .order_by_asc(search_term::Column::Term)
         .limit(limit)
         .into_tuple()
-        .all(tx)
+        .all(db)
         .await?;
     Ok(rows
         .into_iter()
@@ -64,6 +72,75 @@ pub async fn prefix(
             term,
             kind,
         })
+        .collect())
+}
+
+/// What a search result shows of one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRow {
+    pub id: i64,
+    pub org: String,
+    pub full_name: String,
+    pub email: String,
+    pub status: AccountStatus,
+    pub locked: bool,
+    pub legacy_credential: bool,
+    pub must_set_credential: bool,
+    /// The number of its first active card.
+    pub active_card: Option<String>,
+    /// Whether a link sent to it can still be used.
+    pub has_live_link: bool,
+}
+
+/// The accounts among `ids` in the given organisations, with their first
+/// active card and whether a live link exists, in one statement. The
+/// organisations are checked on the rows read, not in the WHERE clause: a
+/// planner given `org IN (…)` may walk an organisation's whole index
+/// instead of looking up a few ids.
+pub async fn summaries(
+    db: &impl ConnectionTrait,
+    orgs: &[String],
+    ids: &[i64],
+    now: i64,
+) -> Result<Vec<SummaryRow>, DbErr> {
+    if ids.is_empty() || orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = |n: usize| vec!["?"; n].join(", ");
+    let sql = format!(
+        "SELECT a.id, a.org, a.full_name, a.email, a.status, a.locked_at, \
+         a.directory_locked, a.legacy_credential, a.must_set_credential, \
+         (SELECT c.number FROM card c WHERE c.account_id = a.id AND c.status = ? \
+          ORDER BY c.id LIMIT 1), \
+         (SELECT r.id FROM reset_token r WHERE r.account_id = a.id AND r.used_at IS NULL \
+          AND r.revoked_at IS NULL AND r.expires_at > ? LIMIT 1) \
+         FROM account a WHERE a.id IN ({})",
+        marks(ids.len())
+    );
+    let mut values: Vec<Value> = vec![CardStatus::Active.into(), now.into()];
+    values.extend(ids.iter().map(|&id| Value::from(id)));
+    let rows = db
+        .query_all_raw(super::statement(db.get_database_backend(), &sql, values))
+        .await?;
+    let rows = rows.iter().map(|row| {
+        Ok(SummaryRow {
+            id: row.try_get_by_index(0)?,
+            org: row.try_get_by_index(1)?,
+            full_name: row.try_get_by_index(2)?,
+            email: row.try_get_by_index(3)?,
+            status: row.try_get_by_index(4)?,
+            locked: row.try_get_by_index::<Option<i64>>(5)?.is_some()
+                || row.try_get_by_index::<bool>(6)?,
+            legacy_credential: row.try_get_by_index(7)?,
+            must_set_credential: row.try_get_by_index(8)?,
+            active_card: row.try_get_by_index(9)?,
+            has_live_link: row.try_get_by_index::<Option<i64>>(10)?.is_some(),
+        })
+    });
+    let rows: Result<Vec<SummaryRow>, DbErr> = rows.collect();
+    Ok(rows?
+        .into_iter()
+        .filter(|row| orgs.contains(&row.org))
         .collect())
 }
 

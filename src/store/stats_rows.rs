@@ -7,25 +7,9 @@
 use super::Tx;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
-/// `sql` with `?` placeholders, as this backend writes them.
+/// `sql` with `?` placeholders, as this transaction's backend writes them.
 fn statement(tx: &Tx, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = tx.get_database_backend();
-    let sql = if backend == DbBackend::Postgres {
-        let mut n = 0;
-        sql.chars()
-            .map(|c| {
-                if c == '?' {
-                    n += 1;
-                    format!("${n}")
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    } else {
-        sql.to_string()
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+    super::statement(tx.get_database_backend(), sql, values)
 }
 
 /// The hour (since the epoch) of a millisecond column, as integer division.
