@@ -79,6 +79,23 @@ async fn search_finds_by_prefix_of_every_field_accent_insensitive() {
         .unwrap();
         let hits = s.search(lib, "virta", 10).await.unwrap();
         assert_eq!(hits[0].matched, "email", "{}: {hits:?}", h.backend);
+        // A live link shows on the result row; a revoked one does not.
+        let badges_of_aino = async || {
+            let hits = s.search(lib, "virta@", 10).await.unwrap();
+            hits.into_iter().find(|a| a.id == aino).unwrap().badges
+        };
+        assert!(!badges_of_aino().await.contains(&Badge::ActiveLink));
+        let sent = s.send_link(lib, aino, None).await.unwrap();
+        assert!(badges_of_aino().await.contains(&Badge::ActiveLink));
+        s.revoke_link(lib, sent.token_id).await.unwrap();
+        assert!(!badges_of_aino().await.contains(&Badge::ActiveLink));
+        // Staff of another organisation find nothing of this one's.
+        assert!(
+            s.search(&h.desk_town, "virta@", 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }
