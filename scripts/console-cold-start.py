@@ -38,18 +38,30 @@ def read_until(fd, needles, seen=b"", timeout=10):
 
 
 def quit_console(pid, fd):
-    os.write(fd, b"\x03")  # Ctrl-C: the search field has the cursor
-    while True:
+    """Ctrl-C until the console exits (its end of the terminal closes). On
+    a loaded machine a key sent just after Esc can arrive in the same read
+    and be taken as Alt+key, so one Ctrl-C is not always enough."""
+    closed = False
+    for _ in range(5):
         try:
-            ready, _, _ = select.select([fd], [], [], 5)
-            if not ready or not os.read(fd, 65536):
-                break
+            os.write(fd, b"\x03")  # Ctrl-C: the search field has the cursor
         except OSError:
+            closed = True
+        deadline = time.perf_counter() + 2
+        while not closed and time.perf_counter() < deadline:
+            try:
+                ready, _, _ = select.select([fd], [], [], 0.2)
+                closed = bool(ready) and not os.read(fd, 65536)
+            except OSError:
+                closed = True
+        if closed:
             break
+    else:
+        os.kill(pid, 9)
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     if status != 0:
-        raise SystemExit(f"avain exited with status {status}")
+        raise SystemExit(f"avain did not quit on Ctrl-C (status {status})")
 
 
 def peak_rss_mib():
@@ -72,7 +84,7 @@ def peak_rss_mib():
         fields = dict(line.split(":", 1) for line in f if ":" in line)
     hwm_kib = int(fields["VmHWM"].split()[0])
     os.write(fd, b"\x1b")
-    time.sleep(0.2)
+    time.sleep(0.5)
     quit_console(pid, fd)
     return hwm_kib / 1024
 

@@ -41,7 +41,9 @@ fn a_desk_logs_in_works_resizes_and_quits() {
     t.text("2900100009");
     t.wait_for(&["(1)"]);
     t.keys("Enter");
-    t.wait_for(&["Heli Saarinen", "4 Toimet"]);
+    // The account is open once the act pane names it (the result row
+    // names it at once).
+    t.wait_for(&["Heli Saarinen · ", "4 Toimet"]);
     t.text("s");
     t.wait_for(&["Lähetetäänkö uusi linkki", "lakkaa toimimasta"]);
     t.keys("Enter");
