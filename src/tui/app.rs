@@ -50,6 +50,8 @@ pub struct AccountPane {
     pub detail: Option<Box<AccountDetail>>,
     pub latest: u64,
     pub loading: bool,
+    /// The account being read while `loading`.
+    pub loading_id: Option<i64>,
     pub selected_link: usize,
     pub selected_action: usize,
 }
@@ -224,6 +226,7 @@ impl App {
         let request = self.request_id();
         self.account.latest = request;
         self.account.loading = true;
+        self.account.loading_id = Some(account_id);
         self.dirty = true;
         Effect::LoadDetail {
             request,

@@ -17,6 +17,14 @@ use zeroize::Zeroizing;
 impl App {
     /// Opens the form or confirmation of an account action.
     pub(super) fn start_account_action(&mut self, command: Command) -> Vec<Effect> {
+        // While another account is being opened, the detail on screen is
+        // the previous one's: acting now would act on it. (Reading the
+        // shown account again after an action does not stop the next one.)
+        let shown = self.detail().map(|d| d.account.id);
+        if self.account.loading && self.account.loading_id != shown {
+            self.status = Some(Status::Error(self.words.t("status.loading").to_string()));
+            return Vec::new();
+        }
         let Some(detail) = self.detail() else {
             self.status = Some(Status::Error(self.words.t("status.open_first").to_string()));
             return Vec::new();

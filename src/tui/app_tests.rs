@@ -10,17 +10,17 @@ use crate::domain::link::LinkPurpose;
 use crate::service::{IdentityCheck, SentLink};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub(super) fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn typed(app: &mut App, text: &str) -> Vec<Effect> {
+pub(super) fn typed(app: &mut App, text: &str) -> Vec<Effect> {
     text.chars()
         .flat_map(|c| key(app, KeyCode::Char(c)))
         .collect()
 }
 
-fn app() -> App {
+pub(super) fn app() -> App {
     fixtures::app(Language::En, (100, 30))
 }
 
@@ -55,32 +55,6 @@ fn typing_searches_at_every_key_and_stale_results_are_dropped() {
     // Letters were text, not commands: nothing quit, no popup.
     let q = typed(&mut app, "q");
     assert!(!app.quit && app.popup.is_none() && q.len() == 1);
-}
-
-#[test]
-fn enter_opens_the_selected_account_and_moves_to_links() {
-    let mut app = app();
-    let request = match typed(&mut app, "v").pop() {
-        Some(Effect::Search { request, .. }) => request,
-        other => panic!("{other:?}"),
-    };
-    app.update(Action::SearchFinished {
-        request,
-        result: Ok(fixtures::results()),
-    });
-    key(&mut app, KeyCode::Down);
-    assert_eq!(app.search.selected, 1);
-    let effects = key(&mut app, KeyCode::Enter);
-    assert!(matches!(
-        effects[..],
-        [Effect::LoadDetail {
-            account_id: 2,
-            audited: true,
-            ..
-        }]
-    ));
-    assert_eq!(app.focus, Pane::LINKS);
-    assert!(app.account.loading);
 }
 
 #[test]

@@ -22,6 +22,8 @@ mod fixtures;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
+mod opening_tests;
+#[cfg(test)]
 mod screen_tests;
 #[cfg(test)]
 mod stats_tests;
