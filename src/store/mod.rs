@@ -67,7 +67,7 @@ const SQLITE_CACHE_KIB: &str = "-16384";
 /// Bytes SQLite's caches take together in one process, beyond which
 /// least-recently used pages are reused: a desk's console stays small,
 /// and a search's pages come from the operating system's cache at once.
-pub(crate) const SQLITE_HEAP_LIMIT: &str = "4194304";
+const SQLITE_HEAP_LIMIT: &str = "4194304";
 /// Extra attempts to begin a write transaction when the database says busy.
 const BEGIN_RETRIES: u32 = 8;
 

@@ -49,9 +49,8 @@ pub struct Session {
 pub struct AccountPane {
     pub detail: Option<Box<AccountDetail>>,
     pub latest: u64,
-    pub loading: bool,
-    /// The account being read while `loading`.
-    pub loading_id: Option<i64>,
+    /// The account being read (opened, or read again after an action).
+    pub loading: Option<i64>,
     pub selected_link: usize,
     pub selected_action: usize,
 }
@@ -159,7 +158,10 @@ impl App {
         if self.lock.is_some() {
             return None;
         }
-        if self.busy.is_some() || self.search.loading || self.verify.loading || self.account.loading
+        if self.busy.is_some()
+            || self.search.loading
+            || self.verify.loading
+            || self.account.loading.is_some()
         {
             return Some(100);
         }
@@ -225,8 +227,7 @@ impl App {
     pub(crate) fn load_detail(&mut self, account_id: i64, audited: bool) -> Effect {
         let request = self.request_id();
         self.account.latest = request;
-        self.account.loading = true;
-        self.account.loading_id = Some(account_id);
+        self.account.loading = Some(account_id);
         self.dirty = true;
         Effect::LoadDetail {
             request,

@@ -21,7 +21,7 @@ impl App {
         // the previous one's: acting now would act on it. (Reading the
         // shown account again after an action does not stop the next one.)
         let shown = self.detail().map(|d| d.account.id);
-        if self.account.loading && self.account.loading_id != shown {
+        if self.account.loading.is_some() && self.account.loading != shown {
             self.status = Some(Status::Error(self.words.t("status.loading").to_string()));
             return Vec::new();
         }

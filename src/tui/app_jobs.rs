@@ -44,7 +44,7 @@ impl App {
         if request != self.account.latest {
             return Vec::new();
         }
-        self.account.loading = false;
+        self.account.loading = None;
         self.dirty = true;
         match result {
             Ok(detail) => {

@@ -2,15 +2,14 @@
 //! that no account action starts until the account has loaded.
 
 use super::action::{Action, Effect};
-use super::app::{Pane, Status};
+use super::app::{App, Pane, Status};
 use super::app_tests::{app, key, typed};
 use super::fixtures;
 use crossterm::event::KeyCode;
 
-#[test]
-fn enter_opens_the_selected_account_and_moves_to_links() {
-    let mut app = app();
-    let request = match typed(&mut app, "v").pop() {
+/// Searches and selects the second result (account 2).
+fn results_with_second_selected(app: &mut App) {
+    let request = match typed(app, "v").pop() {
         Some(Effect::Search { request, .. }) => request,
         other => panic!("{other:?}"),
     };
@@ -18,7 +17,13 @@ fn enter_opens_the_selected_account_and_moves_to_links() {
         request,
         result: Ok(fixtures::results()),
     });
-    key(&mut app, KeyCode::Down);
+    key(app, KeyCode::Down);
+}
+
+#[test]
+fn enter_opens_the_selected_account_and_moves_to_links() {
+    let mut app = app();
+    results_with_second_selected(&mut app);
     assert_eq!(app.search.selected, 1);
     let effects = key(&mut app, KeyCode::Enter);
     assert!(matches!(
@@ -30,7 +35,7 @@ fn enter_opens_the_selected_account_and_moves_to_links() {
         }]
     ));
     assert_eq!(app.focus, Pane::LINKS);
-    assert!(app.account.loading);
+    assert_eq!(app.account.loading, Some(2));
 }
 
 #[test]
@@ -38,17 +43,9 @@ fn no_action_starts_while_an_account_is_opening() {
     let mut app = app();
     // Another account's detail is still on screen while the new one loads.
     app.account.detail = Some(fixtures::detail("Aino Virtanen"));
-    let request = match typed(&mut app, "v").pop() {
-        Some(Effect::Search { request, .. }) => request,
-        other => panic!("{other:?}"),
-    };
-    app.update(Action::SearchFinished {
-        request,
-        result: Ok(fixtures::results()),
-    });
-    key(&mut app, KeyCode::Down);
+    results_with_second_selected(&mut app);
     key(&mut app, KeyCode::Enter);
-    assert!(app.account.loading);
+    assert_eq!(app.account.loading, Some(2));
     assert!(key(&mut app, KeyCode::Char('s')).is_empty());
     assert!(app.popup.is_none(), "no confirmation for the old account");
     assert!(

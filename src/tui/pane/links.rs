@@ -232,7 +232,7 @@ fn link_at_line(app: &App, body: Rect, line: usize) -> Option<usize> {
 fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.words;
     let mut title = t.t("pane.links").to_string();
-    if app.account.loading {
+    if app.account.loading.is_some() {
         title.push_str(" …");
     }
     frame.render_widget(pane_block(app, Pane::LINKS, &title), area);
