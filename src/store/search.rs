@@ -37,6 +37,9 @@ pub async fn prefix(
     limit: u64,
 ) -> Result<Vec<TermHit>, DbErr> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    if db.get_database_backend() == sea_orm::DbBackend::MySql && !others.is_empty() {
+        return prefix_joined(db, orgs, driver, others, limit).await;
+    }
     let mut query = search_term::Entity::find()
         .select_only()
         .column(search_term::Column::AccountId)
@@ -73,6 +76,54 @@ pub async fn prefix(
             kind,
         })
         .collect())
+}
+
+/// `prefix` for MariaDB and MySQL with other words: each other word is a
+/// join, in the written order (STRAIGHT_JOIN), so the driver's range is
+/// read in term order and each row probes the (account_id, term) index.
+/// Given EXISTS, MariaDB first materialises every row of the other word's
+/// range (tens of thousands for a common name) on every keystroke. An
+/// account with two terms matching one other word gives its row twice;
+/// the caller keeps the first row of each account.
+async fn prefix_joined(
+    db: &impl ConnectionTrait,
+    orgs: &[String],
+    driver: &str,
+    others: &[String],
+    limit: u64,
+) -> Result<Vec<TermHit>, DbErr> {
+    let marks = |n: usize| vec!["?"; n].join(", ");
+    let mut sql =
+        String::from("SELECT STRAIGHT_JOIN t.account_id, t.term, t.kind FROM search_term t");
+    let mut values: Vec<Value> = Vec::new();
+    for (i, word) in others.iter().enumerate() {
+        sql.push_str(&format!(
+            " JOIN search_term w{i} ON w{i}.account_id = t.account_id \
+             AND w{i}.term >= ? AND w{i}.term < ?"
+        ));
+        values.push(word.as_str().into());
+        values.push(prefix_upper_bound(word).into());
+    }
+    sql.push_str(&format!(
+        " WHERE t.term >= ? AND t.term < ? AND t.org IN ({}) ORDER BY t.term LIMIT ?",
+        marks(orgs.len())
+    ));
+    values.push(driver.into());
+    values.push(prefix_upper_bound(driver).into());
+    values.extend(orgs.iter().map(|o| Value::from(o.as_str())));
+    values.push(limit.into());
+    let rows = db
+        .query_all_raw(super::statement(db.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(TermHit {
+                account_id: row.try_get_by_index(0)?,
+                term: row.try_get_by_index(1)?,
+                kind: row.try_get_by_index(2)?,
+            })
+        })
+        .collect()
 }
 
 /// What a search result shows of one account.
