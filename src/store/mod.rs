@@ -211,6 +211,11 @@ impl Store {
     }
 }
 
+/// `n` placeholders for an `IN (…)` list of `statement`'s SQL.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 /// `sql` with `?` placeholders, as `backend` writes them (PostgreSQL
 /// numbers them).
 pub(crate) fn statement(

@@ -92,7 +92,6 @@ async fn prefix_joined(
     others: &[String],
     limit: u64,
 ) -> Result<Vec<TermHit>, DbErr> {
-    let marks = |n: usize| vec!["?"; n].join(", ");
     let mut sql =
         String::from("SELECT STRAIGHT_JOIN t.account_id, t.term, t.kind FROM search_term t");
     let mut values: Vec<Value> = Vec::new();
@@ -106,7 +105,7 @@ async fn prefix_joined(
     }
     sql.push_str(&format!(
         " WHERE t.term >= ? AND t.term < ? AND t.org IN ({}) ORDER BY t.term LIMIT ?",
-        marks(orgs.len())
+        super::placeholders(orgs.len())
     ));
     values.push(driver.into());
     values.push(prefix_upper_bound(driver).into());
@@ -157,7 +156,6 @@ pub async fn summaries(
     if ids.is_empty() || orgs.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = |n: usize| vec!["?"; n].join(", ");
     let sql = format!(
         "SELECT a.id, a.org, a.full_name, a.email, a.status, a.locked_at, \
          a.directory_locked, a.legacy_credential, a.must_set_credential, \
@@ -166,7 +164,7 @@ pub async fn summaries(
          (SELECT r.id FROM reset_token r WHERE r.account_id = a.id AND r.used_at IS NULL \
           AND r.revoked_at IS NULL AND r.expires_at > ? LIMIT 1) \
          FROM account a WHERE a.id IN ({})",
-        marks(ids.len())
+        super::placeholders(ids.len())
     );
     let mut values: Vec<Value> = vec![CardStatus::Active.into(), now.into()];
     values.extend(ids.iter().map(|&id| Value::from(id)));

@@ -65,7 +65,7 @@ pub async fn desk_actions_by_hour(
     actions: &[&str],
 ) -> Result<Vec<Counted>, DbErr> {
     let hour = hour_of(tx, "at");
-    let marks = vec!["?"; actions.len()].join(", ");
+    let marks = super::placeholders(actions.len());
     let sql = format!(
         "SELECT {hour}, action, COUNT(*) FROM audit WHERE org = ? AND at >= ? AND at < ? \
          AND staff_id IS NOT NULL AND action IN ({marks}) GROUP BY {hour}, action"
@@ -204,7 +204,7 @@ pub async fn kept_counts(
     to: &str,
     per_day: &[&str],
 ) -> Result<Vec<(String, String, String, i64)>, DbErr> {
-    let marks = vec!["?"; per_day.len()].join(", ");
+    let marks = super::placeholders(per_day.len());
     // SUM of a BIGINT is a NUMERIC on PostgreSQL and a DECIMAL on MariaDB.
     let sum = match tx.get_database_backend() {
         DbBackend::MySql => "CAST(SUM(n) AS SIGNED)",
