@@ -400,7 +400,10 @@ async fn sqlite_search_uses_the_covering_index_not_a_scan() {
         .map(|r| r.try_get_by_index::<String>(3).unwrap())
         .collect();
     let text = text.join("\n");
-    assert!(text.contains("ix_search_term_term"), "{text}");
+    assert!(
+        text.contains("COVERING INDEX ix_search_term_prefix"),
+        "{text}"
+    );
     assert!(!text.contains("SCAN search_term"), "{text}");
 }
 

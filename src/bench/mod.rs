@@ -8,6 +8,7 @@ pub mod desk;
 pub mod directory;
 pub mod import;
 mod search_data;
+mod server_floor;
 pub(crate) use search_data::prepare;
 pub mod mail;
 pub mod ssh;

@@ -97,7 +97,7 @@ pub async fn insert_accounts(tx: &Tx, list: &[BulkAccount], now: i64) -> Result<
                 });
             }
         }
-        insert_all(tx, terms).await?;
+        super::import_rows::insert_terms(tx, terms).await?;
     }
     Ok(())
 }

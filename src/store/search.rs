@@ -1,5 +1,5 @@
 //! Indexed prefix search over folded search terms. One range scan on the
-//! covering (term, org, account_id) index for one query word, and a probe
+//! covering (term, org, account_id, kind) index for one query word, and a probe
 //! per row for each other word; never a full scan. Then what a result row
 //! shows of each account found, in one statement. Both run outside a
 //! transaction: each is one statement (its own consistent snapshot), and a
@@ -26,7 +26,7 @@ pub struct TermHit {
 /// Terms starting with `driver` in the given organisations, in term order,
 /// of accounts that also have a term starting with each of `others`; at
 /// most `limit` rows. The driver's range is read on the covering
-/// (term, org, account_id) index and each other word is one probe of the
+/// (term, org, account_id, kind) index and each other word is one probe of the
 /// (account_id, term) index per row, so every account matching all words
 /// is found, however common the driver is.
 pub async fn prefix(

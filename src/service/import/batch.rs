@@ -37,11 +37,11 @@ impl Batcher<'_> {
     /// Decides and writes `rows` (in file order); one result per row.
     pub(super) async fn write(&self, tx: &Tx, rows: &[Row]) -> Result<Vec<RowResult>, DbErr> {
         let mut results = Vec::with_capacity(rows.len());
-        import_rows::plan_each_query(tx).await?;
         let mut next_id = accounts::max_id(tx).await? + 1;
         let mut created = false;
         while results.len() < rows.len() {
             let rest = &rows[results.len()..];
+            import_rows::plan_each_query(tx).await?;
             let found = find(tx, self.org, rest).await?;
             let mut plan = Plan::new(next_id);
             for row in rest {
@@ -363,20 +363,22 @@ impl Plan {
         }
     }
 
-    /// Writes the batch: inserts in as few statements as the backend
-    /// allows, updates one statement each.
+    /// Writes the batch: updates one statement each, then the inserts in
+    /// as few statements as the backend allows, with cached plans (see
+    /// [`import_rows::reuse_plans`]).
     async fn write(self, tx: &Tx, now: i64) -> Result<(), DbErr> {
-        import_rows::insert_all(tx, self.new_accounts).await?;
         for (id, fields) in self.updates {
             accounts::update_from_import(tx, id, fields, now).await?;
         }
         for (id, status) in self.card_status {
             accounts::set_card_status(tx, id, status, now).await?;
         }
+        import_rows::clear_terms(tx, &self.stale_terms).await?;
+        import_rows::reuse_plans(tx).await?;
+        import_rows::insert_all(tx, self.new_accounts).await?;
         import_rows::insert_all(tx, self.new_cards).await?;
         import_rows::insert_all(tx, self.history).await?;
-        import_rows::clear_terms(tx, &self.stale_terms).await?;
-        import_rows::insert_all(tx, self.terms).await
+        import_rows::insert_terms(tx, self.terms).await
     }
 }
 

@@ -361,8 +361,8 @@ impl MigrationTrait for Migration {
         );
         foreign_key(&mut term, "search_term", "account_id", "account");
         m.create_table(term).await?;
-        // Covering index: a prefix range in term order, filtered by org,
-        // answered from the index alone.
+        // A prefix range in term order, filtered by org (m0008 adds the
+        // kind, so the range is answered from the index alone).
         m.create_index(index(
             "search_term",
             "term",

@@ -9,6 +9,7 @@ mod m0004_ssh;
 mod m0005_retired_org;
 mod m0006_stats;
 mod m0007_term_probe;
+mod m0008_term_covering;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_retired_org::Migration),
             Box::new(m0006_stats::Migration),
             Box::new(m0007_term_probe::Migration),
+            Box::new(m0008_term_covering::Migration),
         ]
     }
 }
