@@ -147,7 +147,10 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             app.words.t("search.none")
         };
-        frame.render_widget(Paragraph::new(Line::styled(hint, app.theme.dim())), list);
+        // Wrapped: the hint is a sentence, and a pane at 80 columns is
+        // narrower than it in every language.
+        let hint = Paragraph::new(Line::styled(hint, app.theme.dim()));
+        frame.render_widget(hint.wrap(ratatui::widgets::Wrap { trim: true }), list);
         return;
     }
     let wide = list.width >= 56;
