@@ -113,11 +113,11 @@ where
 /// statement.
 const TERMS_PER_INSERT: usize = 20_000;
 
-/// Inserts search-term rows. PostgreSQL gets them as four arrays, one
-/// parameter per column (`UNNEST`): a multi-row VALUES list of thousands of
-/// parameters is planned again on every execution (the import plans each
-/// query afresh, see [`plan_each_query`]) and costs the server ~2.5x what
-/// the same rows cost it from arrays.
+/// Inserts search-term rows. PostgreSQL gets a batch's terms (~6 per
+/// account) as four arrays, one parameter per column (`UNNEST`): one
+/// statement instead of one per 500 rows, each with four parameters per
+/// row to bind and plan (50,000 imported rows: 12.1 s before, 10.3–10.9 s
+/// after, measured here).
 pub async fn insert_terms(tx: &Tx, terms: Vec<search_term::ActiveModel>) -> Result<(), DbErr> {
     use sea_orm::{ConnectionTrait, Statement, Value};
     if tx.get_database_backend() != sea_orm::DbBackend::Postgres {
