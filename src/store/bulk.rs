@@ -3,7 +3,7 @@
 //! can be written in batches without reading ids back.
 
 use super::entities::{account, card, search_term};
-use super::import_rows::insert_all;
+use super::import_rows::{insert_all, insert_terms};
 use super::{Backend, Store, Tx};
 use crate::domain::AccountStatus;
 use crate::domain::normalize::{card_key, email_key};
@@ -97,7 +97,7 @@ pub async fn insert_accounts(tx: &Tx, list: &[BulkAccount], now: i64) -> Result<
                 });
             }
         }
-        super::import_rows::insert_terms(tx, terms).await?;
+        insert_terms(tx, terms).await?;
     }
     Ok(())
 }

@@ -126,8 +126,8 @@ pub async fn insert_terms(tx: &Tx, terms: Vec<search_term::ActiveModel>) -> Resu
     const SQL: &str = "INSERT INTO search_term (account_id, org, term, kind) \
         SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[])";
     for chunk in terms.chunks(TERMS_PER_INSERT) {
-        let mut ids = Vec::with_capacity(chunk.len());
-        let (mut orgs, mut words, mut kinds) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ids, mut orgs, mut words, mut kinds) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for t in chunk {
             ids.push(set_value(t, search_term::Column::AccountId)?);
             orgs.push(set_value(t, search_term::Column::Org)?);

@@ -136,7 +136,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     if let Some(e) = &s.error {
-        frame.render_widget(Paragraph::new(Line::styled(safe(e), app.theme.bad())), list);
+        frame.render_widget(wrapped_line(Line::styled(safe(e), app.theme.bad())), list);
         return;
     }
     if s.results.is_empty() {
@@ -147,10 +147,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             app.words.t("search.none")
         };
-        // Wrapped: the hint is a sentence, and a pane at 80 columns is
-        // narrower than it in every language.
-        let hint = Paragraph::new(Line::styled(hint, app.theme.dim()));
-        frame.render_widget(hint.wrap(ratatui::widgets::Wrap { trim: true }), list);
+        frame.render_widget(wrapped_line(Line::styled(hint, app.theme.dim())), list);
         return;
     }
     let wide = list.width >= 56;
@@ -246,6 +243,12 @@ fn result_row(app: &App, r: &AccountSummary, selected: bool, wide: bool) -> Row<
     } else {
         row
     }
+}
+
+/// A sentence in the result list (an error or a hint): wider than the pane
+/// at 80 columns in every language, so it wraps.
+fn wrapped_line(line: Line<'_>) -> Paragraph<'_> {
+    Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: true })
 }
 
 #[cfg(test)]
