@@ -1,8 +1,8 @@
 //! Upgrading a database written by an older avain: rows made under the
 //! first schema (m0001) read correctly after the directory migration
 //! (m0002); an audit chain written before the head was keyed (m0003) still
-//! verifies, and its head is keyed by the next audited action; on every
-//! configured database.
+//! verifies, and its head is keyed by the next audited action; stored
+//! names get their pair search terms (m0009); on every configured database.
 
 mod common;
 
@@ -32,7 +32,7 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
         // Every later migration is still to run.
         assert_eq!(
             store.pending_migrations().await.unwrap().len(),
-            7,
+            8,
             "{backend}"
         );
         // What avain before the directory connectors wrote.
@@ -78,6 +78,21 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
         }
         store.migrate().await.unwrap();
         assert!(store.pending_migrations().await.unwrap().is_empty());
+        // The name-pair migration gave the stored account its pair terms.
+        let pairs = read(&store, async |tx| {
+            use avain::store::entities::search_term;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+            search_term::Entity::find()
+                .filter(search_term::Column::AccountId.eq(7))
+                .filter(search_term::Column::Term.starts_with(" "))
+                .order_by_asc(search_term::Column::Term)
+                .all(tx)
+                .await
+                .unwrap()
+        })
+        .await;
+        let pairs: Vec<&str> = pairs.iter().map(|t| t.term.as_str()).collect();
+        assert_eq!(pairs, [" old patron", " patron old"], "{backend}");
         // The statistics migration gave them their reasons.
         let attempts = read(&store, async |tx| {
             avain::store::attempts::for_account(tx, 7, 10)

@@ -62,3 +62,100 @@ async fn every_account_matching_all_words_is_found() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn whole_first_words_come_first_and_the_rest_still_fill_the_list() {
+    on_every_backend(async |h: &Harness| {
+        let mut csv =
+            String::from("external_id,full_name,email\nA1,Annaliisa Virtanen,al@example.fi\n");
+        for i in 0..30 {
+            csv += &format!("V{i},Matti Virtanen,mv{i}@example.fi\n");
+        }
+        for i in 0..5 {
+            csv += &format!("T{i},Mattias Virtala,mt{i}@example.fi\n");
+        }
+        csv += "H1,Matti-Pekka Virtanen,mp@example.fi\n";
+        csv += "E1,Liisa Virtanen,matti.v@example.fi\n";
+        csv += "K1,Matti Korhonen,mk@example.fi\n";
+        csv += "R1,Matti Tarakeski,rare@example.fi\n";
+        csv += "A2,Anna Virtanen,av@example.fi\n";
+        let quiet = |_: u64, _: u64| {};
+        h.services
+            .import_accounts(&h.admin, "kirjasto", csv.as_bytes(), false, &quiet)
+            .await
+            .unwrap()
+            .unwrap();
+        let names = |found: &[avain::service::AccountSummary]| -> Vec<String> {
+            found.iter().map(|a| a.full_name.clone()).collect()
+        };
+        // A page of the whole-word pair alone.
+        let page = h
+            .services
+            .search(&h.desk_library, "matti virt", 20)
+            .await
+            .unwrap();
+        assert_eq!(page.len(), 20, "{}", h.backend);
+        assert!(
+            page.iter()
+                .all(|a| a.full_name == "Matti Virtanen" && a.matched == "name"),
+            "{}: {:?}",
+            h.backend,
+            names(&page)
+        );
+        // A longer list: the 30 pairs first, then every other match once.
+        let others_of_matti_virt = ["Liisa Virtanen", "Matti-Pekka Virtanen", "Mattias Virtala"];
+        for (query, total, rest_expected) in [
+            ("matti virt", 37, &others_of_matti_virt[..]),
+            ("Virtanen MATTI", 32, &others_of_matti_virt[..2]),
+        ] {
+            let all = h
+                .services
+                .search(&h.desk_library, query, 100)
+                .await
+                .unwrap();
+            let listed = names(&all);
+            assert_eq!(all.len(), total, "{} {query}: {listed:?}", h.backend);
+            let mut ids: Vec<i64> = all.iter().map(|a| a.id).collect();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), total, "{} {query}: listed twice", h.backend);
+            assert!(
+                listed[..30].iter().all(|n| n == "Matti Virtanen"),
+                "{} {query}: {listed:?}",
+                h.backend
+            );
+            let mut rest = listed[30..].to_vec();
+            rest.sort();
+            rest.dedup();
+            assert_eq!(rest, rest_expected, "{} {query}", h.backend);
+        }
+        // The whole first name first, though the longer name came earlier.
+        let found = h
+            .services
+            .search(&h.desk_library, "anna virtanen", 20)
+            .await
+            .unwrap();
+        assert_eq!(
+            names(&found),
+            ["Anna Virtanen", "Annaliisa Virtanen"],
+            "{}",
+            h.backend
+        );
+        // A partial first word and a rare second word.
+        for (query, name) in [
+            ("matt tarak", "Matti Tarakeski"),
+            ("matti tara", "Matti Tarakeski"),
+        ] {
+            let found = h.services.search(&h.desk_library, query, 20).await.unwrap();
+            assert_eq!(names(&found), [name], "{} {query}", h.backend);
+        }
+        // The town's desk sees none of it.
+        let town = h
+            .services
+            .search(&h.desk_town, "matti virt", 20)
+            .await
+            .unwrap();
+        assert!(town.is_empty(), "{}", h.backend);
+    })
+    .await;
+}

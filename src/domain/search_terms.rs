@@ -13,6 +13,20 @@ code_enum!(
 /// Longest term stored; a longer value is cut (a prefix still finds it).
 pub const MAX_TERM_LEN: usize = 64;
 
+/// Name words paired with each other (see `pair_term`); a longer name's
+/// further words are still found one by one.
+const MAX_PAIRED_WORDS: usize = 4;
+
+/// The term that finds "first second…" in one range: a space, the first
+/// word, a space, the second. Folded words hold no space, and a space
+/// sorts before every character they do hold, so no one-word prefix range
+/// ever meets a pair. `None` when the pair is too long to store whole:
+/// such a name is still found by its words one by one.
+pub fn pair_term(first: &str, second: &str) -> Option<String> {
+    let pair = format!(" {first} {second}");
+    (pair.len() <= MAX_TERM_LEN).then_some(pair)
+}
+
 /// Folds one word for searching: transliterate to ASCII, lower-case, keep
 /// letters, digits and the punctuation that appears in emails. Dashes go,
 /// so "K-2900", "K2900" and "Anna-Liisa"/"annaliisa" meet.
@@ -50,6 +64,25 @@ pub fn query_words(query: &str) -> Vec<String> {
     words
 }
 
+/// The pair terms of a name: every ordered pair of its first
+/// `MAX_PAIRED_WORDS` distinct whole words, so "matti virt" and
+/// "virtanen matti" are one range each.
+pub fn name_pairs(full_name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in full_name.split_whitespace().map(fold) {
+        if !word.is_empty() && !words.contains(&word) && words.len() < MAX_PAIRED_WORDS {
+            words.push(word);
+        }
+    }
+    let mut pairs = Vec::new();
+    for first in &words {
+        for second in words.iter().filter(|w| *w != first) {
+            pairs.extend(pair_term(first, second));
+        }
+    }
+    pairs
+}
+
 /// Everything needed to compute an account's terms.
 pub struct TermSource<'a> {
     pub full_name: &'a str,
@@ -75,6 +108,9 @@ pub fn account_terms(src: &TermSource<'_>) -> Vec<(String, TermKind)> {
                 push(fold(part), TermKind::Name);
             }
         }
+    }
+    for pair in name_pairs(src.full_name) {
+        push(pair, TermKind::Name);
     }
     push(fold(&email_key(src.email)), TermKind::Email);
     if let Some(phone) = src.phone {
@@ -129,12 +165,40 @@ mod tests {
                 "anna",
                 "liisa",
                 "hakkinen",
+                " annaliisa hakkinen",
+                " hakkinen annaliisa",
                 "a.h@example.fi",
                 "0401",
                 "ahakkine",
                 "1234"
             ]
         );
+    }
+
+    #[test]
+    fn name_pairs_stay_out_of_one_word_ranges() {
+        let terms = account_terms(&TermSource {
+            full_name: "Aa Bb Cc Dd Ee",
+            email: "x@example.fi",
+            phone: None,
+            login: None,
+            cards: &[],
+        });
+        let pairs: Vec<&str> = terms
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .filter(|t| t.starts_with(' '))
+            .collect();
+        // Every ordered pair of the first four words, none with "ee".
+        assert_eq!(pairs.len(), 12);
+        assert!(pairs.contains(&" dd aa") && !pairs.iter().any(|p| p.contains("ee")));
+        for word in ["a", "aa", "b", "0", "@", "."] {
+            let upper = prefix_upper_bound(word);
+            assert!(pairs.iter().all(|p| *p < word || *p >= upper.as_str()));
+        }
+        let long = "x".repeat(40);
+        assert_eq!(pair_term(&long, &long), None);
+        assert_eq!(pair_term("aa", "bb").as_deref(), Some(" aa bb"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Indexed prefix search over folded search terms. One range scan on the
-//! covering (term, org, account_id, kind) index for one query word, and a probe
-//! per row for each other word; never a full scan. Then what a result row
+//! covering (term, org, account_id, kind) index for one query word (or
+//! name pair), and a probe per row for each other word; never a full scan. Then what a result row
 //! shows of each account found, in one statement. Both run outside a
 //! transaction: each is one statement (its own consistent snapshot), and a
 //! desk searches on every keystroke, where BEGIN and COMMIT would be two
@@ -123,6 +123,30 @@ async fn prefix_joined(
             })
         })
         .collect()
+}
+
+/// How many terms in the organisations start with `word`, counted up to
+/// `cap`: a bounded read of the prefix index, so a search of several
+/// words can scan the rarest one.
+pub async fn count_prefix(
+    db: &impl ConnectionTrait,
+    orgs: &[String],
+    word: &str,
+    cap: u64,
+) -> Result<u64, DbErr> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT t.account_id FROM search_term t \
+         WHERE t.term >= ? AND t.term < ? AND t.org IN ({}) LIMIT ?) capped",
+        super::placeholders(orgs.len())
+    );
+    let mut values: Vec<Value> = vec![word.into(), prefix_upper_bound(word).into()];
+    values.extend(orgs.iter().map(|o| Value::from(o.as_str())));
+    values.push((cap as i64).into());
+    let row = db
+        .query_one_raw(super::statement(db.get_database_backend(), &sql, values))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("count of terms".into()))?;
+    Ok(row.try_get_by_index::<i64>(0)?.max(0) as u64)
 }
 
 /// What a search result shows of one account.

@@ -10,6 +10,7 @@ mod m0005_retired_org;
 mod m0006_stats;
 mod m0007_term_probe;
 mod m0008_term_covering;
+mod m0009_name_pairs;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_stats::Migration),
             Box::new(m0007_term_probe::Migration),
             Box::new(m0008_term_covering::Migration),
+            Box::new(m0009_name_pairs::Migration),
         ]
     }
 }
