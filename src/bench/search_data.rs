@@ -102,10 +102,12 @@ async fn prepare_on(
             "{what} has {existing} accounts, expected {size}: delete it"
         );
         insert_generated(&services, &list).await?;
-        // On a server, as its background statistics would soon after: the
-        // planner learns the sizes. (avain never runs ANALYZE on SQLite.)
+        // On a server, as its background maintenance would soon after: the
+        // planner learns the sizes, and PostgreSQL's autovacuum marks the
+        // pages all-visible, without which every index-only read of a term
+        // also visits its table page. (avain never runs ANALYZE on SQLite.)
         let sql = match services.store.backend() {
-            crate::store::Backend::Postgres => Some("ANALYZE account, card, search_term"),
+            crate::store::Backend::Postgres => Some("VACUUM (ANALYZE) account, card, search_term"),
             crate::store::Backend::MySql => Some("ANALYZE TABLE account, card, search_term"),
             crate::store::Backend::Sqlite => None,
         };
