@@ -22,6 +22,7 @@ pub mod search;
 pub mod ssh_rows;
 pub mod staff_rows;
 pub mod stats_rows;
+pub mod term_index;
 pub mod tokens;
 
 use rand::RngExt;

@@ -84,6 +84,7 @@ impl Services {
         };
         let columns = stream.columns();
         let tx = self.store.begin_write().await?;
+        let prefix_index = crate::store::term_index::defer_for_import(&tx, total).await?;
         let mut errors = Vec::new();
         let mut done = 0;
         // The tables grow inside this transaction; their statistics are
@@ -131,6 +132,9 @@ impl Services {
             return Ok(Err(errors));
         }
         report.skipped.sort_by_key(|e| e.line);
+        if !options.dry_run {
+            crate::store::term_index::build_after_import(&tx, prefix_index).await?;
+        }
         self.audit_staff(
             &tx,
             staff,
