@@ -247,7 +247,18 @@ pub async fn import(cli: &Cli, s: &Services, me: &Staff, c: &ImportCommand) -> C
     std::fs::File::open(file)
         .map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?;
     let bar = super::output::Progress::new(cli.json, "rows");
-    let progress = |done: u64, total: u64| bar.update(done, total);
+    // After the last row the import still builds the search index (about
+    // ten seconds at a million rows) and commits: say so, not a full bar.
+    let progress = |done: u64, total: u64| {
+        bar.update(done, total);
+        if total > 0 && done == total {
+            bar.finishing(&if *dry_run {
+                format!("{total} rows tried; undoing the dry run")
+            } else {
+                format!("{total} rows written; building the search index and saving")
+            });
+        }
+    };
     let result = s
         .import_accounts_with(
             me,

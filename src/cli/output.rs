@@ -59,6 +59,19 @@ impl Progress {
         }
     }
 
+    /// Work counted by the bar is done but the command is not: the bar
+    /// turns into a spinner saying what it waits for (the line would be
+    /// too long for 80 columns with the bar kept).
+    pub fn finishing(&self, what: &str) {
+        if let Some(bar) = &self.0 {
+            let style = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .expect("valid template");
+            bar.set_style(style);
+            bar.set_message(what.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();

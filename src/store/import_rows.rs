@@ -4,7 +4,9 @@
 
 use super::Tx;
 use super::entities::{account, card, email_history, search_term};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 /// Values per `IN (…)` list and rows per multi-row INSERT: well under every
 /// backend's limit on bound parameters.
@@ -49,6 +51,22 @@ async fn where_in(
         );
     }
     Ok(found)
+}
+
+/// The keys of these accounts' earlier addresses, with the account.
+/// Only the two columns are read: a re-import reads one or more per row.
+pub async fn email_keys_of(tx: &Tx, account_ids: &[i64]) -> Result<Vec<(i64, String)>, DbErr> {
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    email_history::Entity::find()
+        .select_only()
+        .column(email_history::Column::AccountId)
+        .column(email_history::Column::EmailKey)
+        .filter(email_history::Column::AccountId.is_in(account_ids.iter().copied()))
+        .into_tuple()
+        .all(tx)
+        .await
 }
 
 /// On PostgreSQL, has the queries that follow (a batch's lookups) planned

@@ -109,14 +109,13 @@ struct Found {
     history: HashMap<i64, Vec<String>>,
 }
 
-/// Reads what `rows` may touch.
+/// Reads what `rows` may touch. The cards of the accounts found by
+/// external id or login are read first: a re-imported row's card is
+/// usually among them, and only numbers not found there are looked up by
+/// key (cards are unique per organisation, so the owner is the same).
 async fn find(tx: &Tx, org: &str, rows: &[Row]) -> Result<Found, DbErr> {
     let external_ids: Vec<String> = rows.iter().filter_map(|r| r.external_id.clone()).collect();
     let logins: Vec<String> = rows.iter().filter_map(|r| r.login.clone()).collect();
-    let numbers: Vec<String> = rows
-        .iter()
-        .flat_map(|r| r.card.iter().chain(&r.old_cards).cloned())
-        .collect();
     let mut found = Found::default();
     for a in import_rows::by_external_ids(tx, org, &external_ids).await? {
         let x = a.external_id.clone().unwrap_or_default();
@@ -128,33 +127,33 @@ async fn find(tx: &Tx, org: &str, rows: &[Row]) -> Result<Found, DbErr> {
         found.by_login.entry(login).or_insert(a.id);
         found.accounts.insert(a.id, a);
     }
-    for c in accounts::cards_with_keys(tx, org, &numbers).await? {
+    let ids: Vec<i64> = found.accounts.keys().copied().collect();
+    found.add_cards_of(tx, org, &ids).await?;
+    let unknown: HashSet<String> = rows
+        .iter()
+        .flat_map(|r| r.card.iter().chain(&r.old_cards))
+        .filter(|n| !found.card_owner.contains_key(&card_key(n)))
+        .cloned()
+        .collect();
+    let unknown: Vec<String> = unknown.into_iter().collect();
+    let mut owners = HashSet::new();
+    for c in accounts::cards_with_keys(tx, org, &unknown).await? {
+        if !found.accounts.contains_key(&c.account_id) {
+            owners.insert(c.account_id);
+        }
         found.card_owner.insert(c.number_key, c.account_id);
     }
-    let missing: Vec<i64> = found
-        .card_owner
-        .values()
-        .filter(|id| !found.accounts.contains_key(id))
-        .copied()
-        .collect::<HashSet<i64>>()
-        .into_iter()
-        .collect();
-    for chunk in missing.chunks(500) {
+    let owners: Vec<i64> = owners.into_iter().collect();
+    for chunk in owners.chunks(500) {
         for a in accounts::get_many(tx, chunk).await? {
             found.accounts.insert(a.id, a);
         }
     }
+    found.add_cards_of(tx, org, &owners).await?;
     let ids: Vec<i64> = found.accounts.keys().copied().collect();
     for chunk in ids.chunks(500) {
-        for c in accounts::cards_of(tx, chunk).await? {
-            found.cards.entry(c.account_id).or_default().push(c);
-        }
-        for h in accounts::email_history_of(tx, chunk).await? {
-            found
-                .history
-                .entry(h.account_id)
-                .or_default()
-                .push(h.email_key);
+        for (account_id, key) in import_rows::email_keys_of(tx, chunk).await? {
+            found.history.entry(account_id).or_default().push(key);
         }
     }
     for cards in found.cards.values_mut() {
@@ -164,6 +163,19 @@ async fn find(tx: &Tx, org: &str, rows: &[Row]) -> Result<Found, DbErr> {
 }
 
 impl Found {
+    /// Adds the cards of these accounts, and their numbers as owned.
+    async fn add_cards_of(&mut self, tx: &Tx, org: &str, ids: &[i64]) -> Result<(), DbErr> {
+        for chunk in ids.chunks(500) {
+            for c in accounts::cards_of(tx, chunk).await? {
+                if c.org == org {
+                    self.card_owner.insert(c.number_key.clone(), c.account_id);
+                }
+                self.cards.entry(c.account_id).or_default().push(c);
+            }
+        }
+        Ok(())
+    }
+
     /// The account a row updates: same external id, else same card, else
     /// same login.
     fn existing(&self, row: &Row) -> Option<&account::Model> {
