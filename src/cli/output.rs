@@ -28,10 +28,8 @@ impl Progress {
         use std::io::IsTerminal;
         Progress((std::io::stderr().is_terminal() && !json).then(|| {
             let bar = indicatif::ProgressBar::new(0);
-            let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} {{per_sec}} eta {{eta}}");
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(&template).expect("valid template"),
-            );
+            let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} {{rate}} eta {{eta}}");
+            bar.set_style(style(&template));
             bar
         }))
     }
@@ -41,10 +39,8 @@ impl Progress {
         use std::io::IsTerminal;
         Progress((std::io::stderr().is_terminal() && !json).then(|| {
             let bar = indicatif::ProgressBar::new_spinner();
-            let template = format!("{{spinner}} {{pos}} {unit} {{per_sec}} {{elapsed}}");
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(&template).expect("valid template"),
-            );
+            let template = format!("{{spinner}} {{pos}} {unit} {{rate}} {{elapsed}}");
+            bar.set_style(style(&template));
             bar
         }))
     }
@@ -77,4 +73,18 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// A bar's style from its template, with `{rate}`: whole units per second
+/// ("20,461/s"; indicatif's own `{per_sec}` prints four decimals).
+fn style(template: &str) -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(template)
+        .expect("valid template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let rate = indicatif::HumanCount(state.per_sec().round() as u64);
+                let _ = write!(w, "{rate}/s");
+            },
+        )
 }
