@@ -32,7 +32,7 @@ async fn rows_written_by_the_first_schema_survive_the_directory_migration() {
         // Every later migration is still to run.
         assert_eq!(
             store.pending_migrations().await.unwrap().len(),
-            8,
+            9,
             "{backend}"
         );
         // What avain before the directory connectors wrote.

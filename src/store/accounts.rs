@@ -254,8 +254,9 @@ pub async fn add_previous_email(
 ) -> Result<(), DbErr> {
     super::import_rows::new_previous_email(account, email, until, changed_by)
         .insert(tx)
-        .await
-        .map(|_| ())
+        .await?;
+    // The addresses changed: the next import reads them again.
+    set_import_digest(tx, account.id, None).await
 }
 
 /// Recomputes the account's search terms from its current data.
@@ -321,6 +322,8 @@ pub struct ImportedFields {
     pub phone: Option<String>,
     pub legacy_credential: bool,
     pub must_set_credential: bool,
+    /// The row's import digest (see `account::Model::import_digest`).
+    pub import_digest: Option<String>,
 }
 
 pub async fn update_from_import(
@@ -343,7 +346,19 @@ pub async fn update_from_import(
             account::Column::MustSetCredential,
             Expr::value(f.must_set_credential),
         )
+        .col_expr(account::Column::ImportDigest, Expr::value(f.import_digest))
         .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Records (or, with `None`, forgets) the account's import digest. Not a
+/// change the staff see: `updated_at` stays.
+pub async fn set_import_digest(tx: &Tx, id: i64, digest: Option<String>) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::ImportDigest, Expr::value(digest))
         .filter(account::Column::Id.eq(id))
         .exec(tx)
         .await

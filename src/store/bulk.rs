@@ -59,6 +59,8 @@ pub async fn insert_accounts(tx: &Tx, list: &[BulkAccount], now: i64) -> Result<
                 updated_at: Set(now),
                 directory_synced_at: Set(g.directory_synced_at),
                 directory_locked: Set(g.directory_locked),
+                // Not imported from a file: the first import reads it whole.
+                import_digest: Set(None),
             })
             .collect();
         insert_all(tx, accounts).await?;

@@ -54,9 +54,12 @@ pub async fn add_card(
     status: CardStatus,
     now: i64,
 ) -> Result<card::Model, DbErr> {
-    super::import_rows::new_card(account, number, status, now)
+    let card = super::import_rows::new_card(account, number, status, now)
         .insert(tx)
-        .await
+        .await?;
+    // The cards changed: the next import reads them again.
+    super::accounts::set_import_digest(tx, account.id, None).await?;
+    Ok(card)
 }
 
 pub async fn set_card_status(
@@ -69,6 +72,17 @@ pub async fn set_card_status(
         .col_expr(card::Column::Status, Expr::value(status))
         .col_expr(card::Column::ChangedAt, Expr::value(now))
         .filter(card::Column::Id.eq(card_id))
+        .exec(tx)
+        .await?;
+    // The cards changed: the next import reads them again.
+    let owner = sea_orm::sea_query::Query::select()
+        .column(card::Column::AccountId)
+        .from(card::Entity)
+        .and_where(card::Column::Id.eq(card_id))
+        .to_owned();
+    account::Entity::update_many()
+        .col_expr(account::Column::ImportDigest, Expr::value(None::<String>))
+        .filter(account::Column::Id.in_subquery(owner))
         .exec(tx)
         .await
         .map(|_| ())

@@ -69,6 +69,26 @@ pub async fn email_keys_of(tx: &Tx, account_ids: &[i64]) -> Result<Vec<(i64, Str
         .await
 }
 
+/// Records the import digests of these accounts (`updated_at` stays), one
+/// statement per chunk: the first import after the digest was added writes
+/// one for every account (1M single-row updates took ~80 s more, measured
+/// here).
+pub async fn set_import_digests(tx: &Tx, digests: &[(i64, String)]) -> Result<(), DbErr> {
+    use sea_orm::sea_query::{CaseStatement, Expr};
+    for chunk in digests.chunks(CHUNK) {
+        let mut case = CaseStatement::new();
+        for (id, digest) in chunk {
+            case = case.case(account::Column::Id.eq(*id), Expr::val(digest.clone()));
+        }
+        account::Entity::update_many()
+            .col_expr(account::Column::ImportDigest, case.into())
+            .filter(account::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
+            .exec(tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// On PostgreSQL, has the queries that follow (a batch's lookups) planned
 /// with the tables as they are then. A plan cached while the tables were
 /// still small reads whole tables, and an import's tables grow by

@@ -7,6 +7,7 @@
 //! account, or a login an earlier row gave out) starts a new batch, so it
 //! reads the database after those writes, as it would one row at a time.
 
+use super::digest;
 use super::write_row::{
     FieldChange, RowOutcome, account_fields_differ, card_taken, changes_of, conflict_error,
     imported_fields, login_taken, renames_by_card_or_login,
@@ -37,15 +38,17 @@ impl Batcher<'_> {
     /// Decides and writes `rows` (in file order); one result per row.
     pub(super) async fn write(&self, tx: &Tx, rows: &[Row]) -> Result<Vec<RowResult>, DbErr> {
         let mut results = Vec::with_capacity(rows.len());
+        let digests: Vec<String> = rows.iter().map(digest::of).collect();
         let mut next_id = accounts::max_id(tx).await? + 1;
         let mut created = false;
         while results.len() < rows.len() {
             let rest = &rows[results.len()..];
+            let rest_digests = &digests[results.len()..];
             import_rows::plan_each_query(tx).await?;
-            let found = find(tx, self.org, rest).await?;
+            let found = find(tx, self.org, rest, rest_digests).await?;
             let mut plan = Plan::new(next_id);
-            for row in rest {
-                match self.decide(&found, &mut plan, row) {
+            for (row, digest) in rest.iter().zip(rest_digests) {
+                match self.decide(&found, &mut plan, row, digest) {
                     Some(result) => results.push(result),
                     None => break,
                 }
@@ -62,7 +65,7 @@ impl Batcher<'_> {
 
     /// The row's result, its writes added to `plan`; `None` when the row
     /// must see the plan's writes first.
-    fn decide(&self, found: &Found, plan: &mut Plan, row: &Row) -> Option<RowResult> {
+    fn decide(&self, found: &Found, plan: &mut Plan, row: &Row, digest: &str) -> Option<RowResult> {
         let existing = found.existing(row);
         let owners = row
             .card
@@ -87,8 +90,14 @@ impl Batcher<'_> {
             )));
         }
         let outcome = match existing {
-            None => plan.create(self.org, row, self.now),
-            Some(a) => plan.update(found, a, row, self.now),
+            None => plan.create(self.org, row, digest, self.now),
+            // Its cards and addresses were not read: nothing to write.
+            Some(a) if digest::unchanged(a, row, digest) => RowOutcome {
+                created: false,
+                account_id: a.id,
+                changes: Vec::new(),
+            },
+            Some(a) => plan.update(found, a, row, digest, self.now),
         };
         Some(RowResult::Written(outcome))
     }
@@ -107,13 +116,18 @@ struct Found {
     cards: HashMap<i64, Vec<card::Model>>,
     /// Each found account's earlier addresses (their keys).
     history: HashMap<i64, Vec<String>>,
+    /// The accounts whose cards and addresses were read (the others are
+    /// only those every row of the batch leaves unchanged).
+    read: HashSet<i64>,
 }
 
-/// Reads what `rows` may touch. The cards of the accounts found by
-/// external id or login are read first: a re-imported row's card is
-/// usually among them, and only numbers not found there are looked up by
-/// key (cards are unique per organisation, so the owner is the same).
-async fn find(tx: &Tx, org: &str, rows: &[Row]) -> Result<Found, DbErr> {
+/// Reads what `rows` may touch. An account that every row finding it
+/// leaves unchanged (by its import digest) needs no cards or addresses.
+/// The cards of the other accounts found by external id or login are read
+/// first: a re-imported row's card is usually among them, and only the
+/// numbers not found there are looked up by key (cards are unique per
+/// organisation, so the owner is the same).
+async fn find(tx: &Tx, org: &str, rows: &[Row], digests: &[String]) -> Result<Found, DbErr> {
     let external_ids: Vec<String> = rows.iter().filter_map(|r| r.external_id.clone()).collect();
     let logins: Vec<String> = rows.iter().filter_map(|r| r.login.clone()).collect();
     let mut found = Found::default();
@@ -127,9 +141,32 @@ async fn find(tx: &Tx, org: &str, rows: &[Row]) -> Result<Found, DbErr> {
         found.by_login.entry(login).or_insert(a.id);
         found.accounts.insert(a.id, a);
     }
-    let ids: Vec<i64> = found.accounts.keys().copied().collect();
-    found.add_cards_of(tx, org, &ids).await?;
-    let unknown: HashSet<String> = rows
+    let checked: Vec<&Row> = rows
+        .iter()
+        .zip(digests)
+        .filter(|(row, digest)| {
+            let a = row
+                .external_id
+                .as_ref()
+                .and_then(|x| found.by_external_id.get(x));
+            let a = a.and_then(|id| found.accounts.get(id));
+            !a.is_some_and(|a| digest::unchanged(a, row, digest))
+        })
+        .map(|(row, _)| row)
+        .collect();
+    let mut needed: HashSet<i64> = HashSet::new();
+    for row in &checked {
+        let by_id = row
+            .external_id
+            .as_ref()
+            .and_then(|x| found.by_external_id.get(x));
+        let by_login = row.login.as_ref().and_then(|l| found.by_login.get(l));
+        needed.extend(by_id.into_iter().chain(by_login));
+    }
+    found
+        .add_cards_of(tx, org, &needed.into_iter().collect::<Vec<_>>())
+        .await?;
+    let unknown: HashSet<String> = checked
         .iter()
         .flat_map(|r| r.card.iter().chain(&r.old_cards))
         .filter(|n| !found.card_owner.contains_key(&card_key(n)))
@@ -138,19 +175,24 @@ async fn find(tx: &Tx, org: &str, rows: &[Row]) -> Result<Found, DbErr> {
     let unknown: Vec<String> = unknown.into_iter().collect();
     let mut owners = HashSet::new();
     for c in accounts::cards_with_keys(tx, org, &unknown).await? {
-        if !found.accounts.contains_key(&c.account_id) {
+        if !found.read.contains(&c.account_id) {
             owners.insert(c.account_id);
         }
         found.card_owner.insert(c.number_key, c.account_id);
     }
     let owners: Vec<i64> = owners.into_iter().collect();
-    for chunk in owners.chunks(500) {
+    let missing: Vec<i64> = owners
+        .iter()
+        .filter(|id| !found.accounts.contains_key(id))
+        .copied()
+        .collect();
+    for chunk in missing.chunks(500) {
         for a in accounts::get_many(tx, chunk).await? {
             found.accounts.insert(a.id, a);
         }
     }
     found.add_cards_of(tx, org, &owners).await?;
-    let ids: Vec<i64> = found.accounts.keys().copied().collect();
+    let ids: Vec<i64> = found.read.iter().copied().collect();
     for chunk in ids.chunks(500) {
         for (account_id, key) in import_rows::email_keys_of(tx, chunk).await? {
             found.history.entry(account_id).or_default().push(key);
@@ -165,6 +207,7 @@ async fn find(tx: &Tx, org: &str, rows: &[Row]) -> Result<Found, DbErr> {
 impl Found {
     /// Adds the cards of these accounts, and their numbers as owned.
     async fn add_cards_of(&mut self, tx: &Tx, org: &str, ids: &[i64]) -> Result<(), DbErr> {
+        self.read.extend(ids);
         for chunk in ids.chunks(500) {
             for c in accounts::cards_of(tx, chunk).await? {
                 if c.org == org {
@@ -213,6 +256,8 @@ struct Plan {
     next_id: i64,
     new_accounts: Vec<account::ActiveModel>,
     updates: Vec<(i64, accounts::ImportedFields)>,
+    /// Digests of accounts whose own fields stay (see [`digest`]).
+    digests: Vec<(i64, String)>,
     card_status: Vec<(i64, CardStatus)>,
     new_cards: Vec<card::ActiveModel>,
     history: Vec<email_history::ActiveModel>,
@@ -230,6 +275,7 @@ impl Plan {
             next_id,
             new_accounts: Vec::new(),
             updates: Vec::new(),
+            digests: Vec::new(),
             card_status: Vec::new(),
             new_cards: Vec::new(),
             history: Vec::new(),
@@ -241,7 +287,7 @@ impl Plan {
     }
 
     /// A new account from the row, with its cards and earlier addresses.
-    fn create(&mut self, org: &str, row: &Row, now: i64) -> RowOutcome {
+    fn create(&mut self, org: &str, row: &Row, digest: &str, now: i64) -> RowOutcome {
         let id = self.next_id;
         self.next_id += 1;
         let account = account::Model {
@@ -266,6 +312,7 @@ impl Plan {
             updated_at: now,
             directory_synced_at: None,
             directory_locked: false,
+            import_digest: Some(digest.to_string()),
         };
         let mut numbers = Vec::new();
         for (number, status) in row
@@ -299,7 +346,14 @@ impl Plan {
 
     /// The row's changes to an account it found; nothing when it changes
     /// nothing.
-    fn update(&mut self, found: &Found, a: &account::Model, row: &Row, now: i64) -> RowOutcome {
+    fn update(
+        &mut self,
+        found: &Found,
+        a: &account::Model,
+        row: &Row,
+        digest: &str,
+        now: i64,
+    ) -> RowOutcome {
         let no_cards = Vec::new();
         let cards = found.cards.get(&a.id).unwrap_or(&no_cards);
         let changes: Vec<FieldChange> = changes_of(a, row, cards);
@@ -319,7 +373,7 @@ impl Plan {
             account.phone = row.phone.clone();
             account.legacy_credential = row.legacy;
             account.must_set_credential = row.must_set;
-            self.updates.push((a.id, imported_fields(row)));
+            self.updates.push((a.id, imported_fields(row, digest)));
             written = true;
         }
         let mut numbers: Vec<String> = cards.iter().map(|c| c.number.clone()).collect();
@@ -352,6 +406,16 @@ impl Plan {
             }
         }
         let cards_changed = self.new_cards.len() + self.card_status.len() > cards_before;
+        // A card's new status empties the digest (`accounts::set_card_status`),
+        // so it is written again after the cards.
+        // (An update of the fields carries the digest.) A later row for the
+        // account starts a new batch, so the last row's digest is kept.
+        let fields_written = written;
+        let digest_stale = a.import_digest.as_deref() != Some(digest) || cards_changed;
+        if !fields_written && digest_stale {
+            self.digests.push((a.id, digest.to_string()));
+            self.touched.insert(a.id);
+        }
         for e in &row.previous_emails {
             let key = email_key(e);
             if !known.contains(&key) && key != account.email_key {
@@ -379,12 +443,15 @@ impl Plan {
     /// as few statements as the backend allows, with cached plans (see
     /// [`import_rows::reuse_plans`]).
     async fn write(self, tx: &Tx, now: i64) -> Result<(), DbErr> {
-        for (id, fields) in self.updates {
-            accounts::update_from_import(tx, id, fields, now).await?;
-        }
+        // Cards first: a card's new status empties its account's digest,
+        // which the account's update then writes.
         for (id, status) in self.card_status {
             accounts::set_card_status(tx, id, status, now).await?;
         }
+        for (id, fields) in self.updates {
+            accounts::update_from_import(tx, id, fields, now).await?;
+        }
+        import_rows::set_import_digests(tx, &self.digests).await?;
         import_rows::clear_terms(tx, &self.stale_terms).await?;
         import_rows::reuse_plans(tx).await?;
         import_rows::insert_all(tx, self.new_accounts).await?;

@@ -12,6 +12,7 @@ use serde_json::json;
 
 mod batch;
 mod csv_rows;
+mod digest;
 mod report;
 mod row_check;
 mod write_row;

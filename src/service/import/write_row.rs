@@ -50,6 +50,8 @@ impl Services {
         apply_cards(tx, &account, row, now).await?;
         add_previous_emails(tx, &account, row).await?;
         accounts::refresh_terms(tx, &account).await?;
+        // Last: writing its cards and addresses emptied the digest.
+        accounts::set_import_digest(tx, account.id, Some(super::digest::of(row))).await?;
         Ok(Ok(RowOutcome {
             created,
             account_id: account.id,
@@ -147,7 +149,12 @@ pub(super) fn changes_of(a: &account::Model, row: &Row, cards: &[card::Model]) -
         let active = cards.iter().find(|c| c.status == CardStatus::Active);
         if active.is_none_or(|c| c.number_key != card_key(number)) {
             let from = active.map(|c| mask_card(&c.number)).unwrap_or_default();
-            change("card_number", from, mask_card(number));
+            // Masks of two short numbers can be alike; say it plainly.
+            let to = match mask_card(number) {
+                to if to == from => format!("{to} (another number)"),
+                to => to,
+            };
+            change("card_number", from, to);
         }
     }
     out
@@ -278,12 +285,13 @@ async fn update_account(
     if a.email != row.email {
         accounts::add_previous_email(tx, &a, &a.email, now, Some("import".into())).await?;
     }
-    accounts::update_from_import(tx, a.id, imported_fields(row), now).await?;
+    let digest = super::digest::of(row);
+    accounts::update_from_import(tx, a.id, imported_fields(row, &digest), now).await?;
     Ok(accounts::get(tx, a.id).await?.expect("exists"))
 }
 
 /// The account fields a row sets.
-pub(super) fn imported_fields(row: &Row) -> accounts::ImportedFields {
+pub(super) fn imported_fields(row: &Row, digest: &str) -> accounts::ImportedFields {
     accounts::ImportedFields {
         login: row.login.clone(),
         full_name: row.full_name.clone(),
@@ -291,6 +299,7 @@ pub(super) fn imported_fields(row: &Row) -> accounts::ImportedFields {
         phone: row.phone.clone(),
         legacy_credential: row.legacy,
         must_set_credential: row.must_set,
+        import_digest: Some(digest.to_string()),
     }
 }
 

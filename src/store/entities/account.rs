@@ -30,6 +30,10 @@ pub struct Model {
     pub directory_synced_at: Option<i64>,
     /// The directory has it locked (as of `directory_synced_at`).
     pub directory_locked: bool,
+    /// The digest of the cards and earlier addresses its last imported row
+    /// listed, while the account still has them all (every other write to
+    /// its cards or addresses empties it); see `service::import::digest`.
+    pub import_digest: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m0006_stats;
 mod m0007_term_probe;
 mod m0008_term_covering;
 mod m0009_name_pairs;
+mod m0010_import_digest;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_term_probe::Migration),
             Box::new(m0008_term_covering::Migration),
             Box::new(m0009_name_pairs::Migration),
+            Box::new(m0010_import_digest::Migration),
         ]
     }
 }
