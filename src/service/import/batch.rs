@@ -261,8 +261,11 @@ struct Plan {
     card_status: Vec<(i64, CardStatus)>,
     new_cards: Vec<card::ActiveModel>,
     history: Vec<email_history::ActiveModel>,
-    stale_terms: Vec<i64>,
+    /// New accounts' search terms.
     terms: Vec<search_term::ActiveModel>,
+    /// Found accounts whose terms are brought to `renewed_terms`.
+    renewed: Vec<i64>,
+    renewed_terms: Vec<search_term::ActiveModel>,
     /// Accounts this batch writes to.
     touched: HashSet<i64>,
     /// Logins this batch gives to accounts.
@@ -279,8 +282,9 @@ impl Plan {
             card_status: Vec::new(),
             new_cards: Vec::new(),
             history: Vec::new(),
-            stale_terms: Vec::new(),
             terms: Vec::new(),
+            renewed: Vec::new(),
+            renewed_terms: Vec::new(),
             touched: HashSet::new(),
             logins: HashSet::new(),
         }
@@ -427,8 +431,9 @@ impl Plan {
             }
         }
         if written || cards_changed {
-            self.stale_terms.push(a.id);
-            self.terms.extend(import_rows::terms_of(&account, &numbers));
+            self.renewed.push(a.id);
+            self.renewed_terms
+                .extend(import_rows::terms_of(&account, &numbers));
             self.touched.insert(a.id);
             self.logins.extend(row.login.clone());
         }
@@ -452,12 +457,13 @@ impl Plan {
             accounts::update_from_import(tx, id, fields, now).await?;
         }
         import_rows::set_import_digests(tx, &self.digests).await?;
-        import_rows::clear_terms(tx, &self.stale_terms).await?;
+        let mut terms = self.terms;
+        terms.extend(import_rows::renew_terms(tx, &self.renewed, self.renewed_terms).await?);
         import_rows::reuse_plans(tx).await?;
         import_rows::insert_all(tx, self.new_accounts).await?;
         import_rows::insert_all(tx, self.new_cards).await?;
         import_rows::insert_all(tx, self.history).await?;
-        import_rows::insert_terms(tx, self.terms).await
+        import_rows::insert_terms(tx, terms).await
     }
 }
 
