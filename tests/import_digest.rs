@@ -9,7 +9,7 @@ mod common;
 
 use avain::domain::verdict::CardStatus;
 use avain::service::IdentityCheck;
-use avain::service::import::{CsvInput, ImportOptions, ImportReport};
+use avain::service::import::{ImportOptions, ImportReport};
 use avain::store::entities::account;
 use avain::store::{Tx, accounts};
 use common::*;
@@ -26,18 +26,7 @@ async fn import(h: &Harness, row_by_row: bool) -> ImportReport {
         row_by_row,
         ..Default::default()
     };
-    let report = h
-        .services
-        .import_accounts_with(
-            &h.admin,
-            "kirjasto",
-            CsvInput::Bytes(FILE.as_bytes()),
-            options,
-            &|_, _| {},
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let report = import_csv(h, FILE, options).await.unwrap();
     h.clock.advance_ms(60_000);
     report
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use avain::service::import::{CsvInput, ImportOptions};
+use avain::service::import::ImportOptions;
 use avain::store::term_index::{self, MIN_ROWS};
 use common::*;
 use sea_orm::{ConnectionTrait, Statement};
@@ -62,19 +62,8 @@ async fn import(h: &Harness, csv: &str, dry_run: bool) -> Result<u64, String> {
         dry_run,
         ..Default::default()
     };
-    let quiet = |_: u64, _: u64| {};
-    let result = h
-        .services
-        .import_accounts_with(
-            &h.admin,
-            "kirjasto",
-            CsvInput::Bytes(csv.as_bytes()),
-            options,
-            &quiet,
-        )
+    import_csv(h, csv, options)
         .await
-        .unwrap();
-    result
         .map(|report| report.created)
         .map_err(|errors| format!("{errors:?}"))
 }

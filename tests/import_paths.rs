@@ -5,7 +5,7 @@
 
 mod common;
 
-use avain::service::import::{CsvInput, ImportOptions};
+use avain::service::import::ImportOptions;
 use avain::store::entities::{account, audit, card, email_history, search_term};
 use common::*;
 use sea_orm::{EntityTrait, QueryOrder};
@@ -141,7 +141,6 @@ async fn picture(h: &Harness) -> Picture {
 
 /// Runs the same imports on `h` the given way; the reports as JSON.
 async fn imports(h: &Harness, row_by_row: bool) -> Vec<String> {
-    let quiet = |_: u64, _: u64| {};
     let run = async |csv: &str, skip_bad_rows: bool, dry_run: bool| {
         let options = ImportOptions {
             dry_run,
@@ -149,17 +148,7 @@ async fn imports(h: &Harness, row_by_row: bool) -> Vec<String> {
             allow_name_changes: false,
             row_by_row,
         };
-        let result = h
-            .services
-            .import_accounts_with(
-                &h.admin,
-                "kirjasto",
-                CsvInput::Bytes(csv.as_bytes()),
-                options,
-                &quiet,
-            )
-            .await
-            .unwrap();
+        let result = import_csv(h, csv, options).await;
         h.clock.advance_ms(60_000);
         serde_json::to_string(
             &result.map_err(|e| e.iter().map(|e| e.to_string()).collect::<Vec<_>>()),

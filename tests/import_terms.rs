@@ -7,7 +7,7 @@
 mod common;
 
 use avain::domain::search_terms::{TermKind, TermSource, account_terms};
-use avain::service::import::{CsvInput, ImportOptions};
+use avain::service::import::ImportOptions;
 use avain::store::accounts;
 use avain::store::entities::search_term;
 use common::*;
@@ -31,17 +31,7 @@ async fn import(h: &Harness, file: &str, row_by_row: bool) {
         row_by_row,
         ..Default::default()
     };
-    h.services
-        .import_accounts_with(
-            &h.admin,
-            "kirjasto",
-            CsvInput::Bytes(file.as_bytes()),
-            options,
-            &|_, _| {},
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    import_csv(h, file, options).await.unwrap();
     h.clock.advance_ms(60_000);
 }
 

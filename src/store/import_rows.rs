@@ -69,51 +69,6 @@ pub async fn email_keys_of(tx: &Tx, account_ids: &[i64]) -> Result<Vec<(i64, Str
         .await
 }
 
-/// Accounts per multi-row UPDATE: each column's CASE lists every account
-/// of its statement, so a row's update compares its id with each of them.
-const UPDATE_CHUNK: usize = 100;
-
-/// Writes each account's imported fields (and `updated_at`), one statement
-/// per chunk of accounts instead of one per account: a re-import changing
-/// 100,000 accounts sends 1,000 statements, not 100,000 (each a round
-/// trip to SQLite's thread or the server).
-pub async fn update_from_import(
-    tx: &Tx,
-    updates: &[(i64, super::accounts::ImportedFields)],
-    now: i64,
-) -> Result<(), DbErr> {
-    use crate::domain::normalize::email_key;
-    use account::Column as C;
-    use sea_orm::sea_query::{CaseStatement, Expr};
-    for chunk in updates.chunks(UPDATE_CHUNK) {
-        let column = |value: &dyn Fn(&super::accounts::ImportedFields) -> sea_orm::Value| {
-            let mut case = CaseStatement::new();
-            for (id, fields) in chunk {
-                case = case.case(C::Id.eq(*id), Expr::val(value(fields)));
-            }
-            let values: Expr = case.into();
-            values
-        };
-        account::Entity::update_many()
-            .col_expr(C::Login, column(&|f| f.login.clone().into()))
-            .col_expr(C::FullName, column(&|f| f.full_name.clone().into()))
-            .col_expr(C::EmailKey, column(&|f| email_key(&f.email).into()))
-            .col_expr(C::Email, column(&|f| f.email.clone().into()))
-            .col_expr(C::Phone, column(&|f| f.phone.clone().into()))
-            .col_expr(C::LegacyCredential, column(&|f| f.legacy_credential.into()))
-            .col_expr(
-                C::MustSetCredential,
-                column(&|f| f.must_set_credential.into()),
-            )
-            .col_expr(C::ImportDigest, column(&|f| f.import_digest.clone().into()))
-            .col_expr(C::UpdatedAt, Expr::value(now))
-            .filter(C::Id.is_in(chunk.iter().map(|(id, _)| *id)))
-            .exec(tx)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Records the import digests of these accounts (`updated_at` stays), one
 /// statement per chunk: the first import after the digest was added writes
 /// one for every account (1M single-row updates took ~80 s more, measured

@@ -347,3 +347,22 @@ pub async fn send_link(
     assert!(link.starts_with("http://127.0.0.1:8080/link/"), "{link}");
     (sent.token_id, link.rsplit('/').next().unwrap().to_string())
 }
+
+/// Imports `csv` into "kirjasto" as the admin, without progress: the
+/// report, or the errors that refused the file.
+pub async fn import_csv(
+    h: &Harness,
+    csv: &str,
+    options: avain::service::import::ImportOptions,
+) -> Result<avain::service::import::ImportReport, Vec<avain::service::import::ImportError>> {
+    h.services
+        .import_accounts_with(
+            &h.admin,
+            "kirjasto",
+            avain::service::import::CsvInput::Bytes(csv.as_bytes()),
+            options,
+            &|_, _| {},
+        )
+        .await
+        .unwrap()
+}

@@ -444,16 +444,16 @@ impl Plan {
         }
     }
 
-    /// Writes the batch: updates a chunk of accounts per statement, then the inserts in
-    /// as few statements as the backend allows, with cached plans (see
-    /// [`import_rows::reuse_plans`]).
+    /// Writes the batch: updates a chunk of accounts per statement, then
+    /// the inserts in as few statements as the backend allows, with cached
+    /// plans (see [`import_rows::reuse_plans`]).
     async fn write(self, tx: &Tx, now: i64) -> Result<(), DbErr> {
         // Cards first: a card's new status empties its account's digest,
         // which the account's update then writes.
         for (id, status) in self.card_status {
             accounts::set_card_status(tx, id, status, now).await?;
         }
-        import_rows::update_from_import(tx, &self.updates, now).await?;
+        accounts::update_from_import(tx, &self.updates, now).await?;
         import_rows::set_import_digests(tx, &self.digests).await?;
         let mut terms = self.terms;
         terms.extend(import_rows::renew_terms(tx, &self.renewed, self.renewed_terms).await?);

@@ -286,7 +286,7 @@ async fn update_account(
         accounts::add_previous_email(tx, &a, &a.email, now, Some("import".into())).await?;
     }
     let digest = super::digest::of(row);
-    accounts::update_from_import(tx, a.id, imported_fields(row, &digest), now).await?;
+    accounts::update_from_import(tx, &[(a.id, imported_fields(row, &digest))], now).await?;
     Ok(accounts::get(tx, a.id).await?.expect("exists"))
 }
 
