@@ -1,29 +1,67 @@
-//! A large import builds the search terms' prefix index once at the end
-//! instead of inserting into it term by term. Whatever happens to the
-//! import, the index is there afterwards with the definition the
-//! migrations gave it: after a dry run, after a file refused half-way
-//! through the write (rolled back), and after a real import, whose
-//! accounts search then finds.
+//! A large import builds the search terms' prefix index (and on
+//! PostgreSQL the account foreign keys of the rows it writes) once at the
+//! end instead of row by row. Whatever happens to the import, the index
+//! and keys are there afterwards with the definitions the migrations gave
+//! them: after a dry run, after a file refused half-way through the write
+//! (rolled back), and after a real import, whose accounts search then
+//! finds. A key made again still refuses a row without its account.
 
 mod common;
 
 use avain::service::import::ImportOptions;
-use avain::store::term_index::{self, MIN_ROWS};
+use avain::store::bulk_load::{self, MIN_ROWS};
 use common::*;
 use sea_orm::{ConnectionTrait, Statement};
 
-/// The prefix index's definition as the database reports it (None when
-/// the index is missing).
-async fn prefix_index(h: &Harness) -> Option<String> {
+/// The prefix index's definition and the account foreign keys of the
+/// tables an import writes, as the database reports them (None when the
+/// index or every key is missing).
+async fn prefix_index(h: &Harness) -> (Option<String>, Option<String>) {
     let tx = h.services.store.begin_read().await.unwrap();
-    let definition = prefix_index_seen_by(&tx, h.backend).await;
+    let index = prefix_index_seen_by(&tx, h.backend).await;
+    let keys = foreign_keys_seen_by(&tx, h.backend).await;
     tx.rollback().await.unwrap();
-    definition
+    (index, keys)
+}
+
+/// The account foreign keys of card, email_history and search_term as
+/// `tx` sees them: name, table, target and delete rule.
+async fn foreign_keys_seen_by(tx: &avain::store::Tx, name: &str) -> Option<String> {
+    let sql = match name {
+        "sqlite" => {
+            "SELECT group_concat(sql, '; ') AS d FROM (SELECT sql FROM sqlite_master \
+             WHERE type = 'table' AND name IN ('card', 'email_history', 'search_term') \
+             ORDER BY name)"
+        }
+        "postgres" => {
+            "SELECT string_agg(conname || ' ' || conrelid::regclass::text || ' ' || \
+             pg_get_constraintdef(oid), '; ' ORDER BY conname) AS d FROM pg_constraint \
+             WHERE contype = 'f' AND conrelid::regclass::text IN \
+             ('card', 'email_history', 'search_term')"
+        }
+        _ => {
+            "SELECT GROUP_CONCAT(CONCAT_WS(' ', constraint_name, table_name, \
+             referenced_table_name, delete_rule) ORDER BY constraint_name SEPARATOR '; ') AS d \
+             FROM information_schema.referential_constraints \
+             WHERE constraint_schema = DATABASE() \
+             AND table_name IN ('card', 'email_history', 'search_term') HAVING COUNT(*) > 0"
+        }
+    };
+    query_text(tx, sql).await
+}
+
+/// The one text column `d` of `sql`'s row, if it returns one.
+async fn query_text(tx: &avain::store::Tx, sql: &str) -> Option<String> {
+    let backend = tx.get_database_backend();
+    let row = tx
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap();
+    row.and_then(|r| r.try_get::<Option<String>>("", "d").unwrap())
 }
 
 /// The prefix index's definition as `tx` sees it.
 async fn prefix_index_seen_by(tx: &avain::store::Tx, name: &str) -> Option<String> {
-    let backend = tx.get_database_backend();
     let sql = match name {
         "sqlite" => "SELECT sql AS d FROM sqlite_master WHERE name = 'ix_search_term_prefix'",
         "postgres" => {
@@ -35,11 +73,7 @@ async fn prefix_index_seen_by(tx: &avain::store::Tx, name: &str) -> Option<Strin
              AND index_name = 'ix_search_term_prefix' HAVING COUNT(*) > 0"
         }
     };
-    let row = tx
-        .query_one_raw(Statement::from_string(backend, sql))
-        .await
-        .unwrap();
-    row.map(|r| r.try_get::<String>("", "d").unwrap())
+    query_text(tx, sql).await
 }
 
 /// `rows` generated rows; with `conflict_at_end`, the last row carries the
@@ -73,10 +107,21 @@ async fn a_large_import_leaves_the_prefix_index_as_the_migrations_made_it() {
     on_every_backend(async |h: &Harness| {
         let made = prefix_index(h).await;
         assert!(
-            made.is_some(),
+            made.0.is_some(),
             "{}: no prefix index after migrating",
             h.backend
         );
+        // Three keys to the account, deleted with it (SQLite keeps no
+        // names for them).
+        let keys = made.1.clone().unwrap_or_default();
+        let cascades = keys.matches("CASCADE").count();
+        assert_eq!(cascades, 3, "{}: {keys}", h.backend);
+        if h.backend != "sqlite" {
+            for table in ["card", "email_history", "search_term"] {
+                let name = format!("fk_{table}_account_id");
+                assert!(keys.contains(&name), "{}: {name} not in {keys}", h.backend);
+            }
+        }
         let file = csv(MIN_ROWS, false);
 
         assert_eq!(import(h, &file, true).await, Ok(MIN_ROWS), "{}", h.backend);
@@ -126,13 +171,23 @@ async fn the_index_is_dropped_only_where_and_when_it_is_safe_and_worth_it() {
         let made = prefix_index(h).await;
         let defer = async |rows: u64| {
             let tx = h.services.store.begin_write().await.unwrap();
-            let index = term_index::defer_for_import(&tx, rows).await.unwrap();
+            let deferred = bulk_load::defer_for_import(&tx, rows).await.unwrap();
             let inside = prefix_index_seen_by(&tx, h.backend).await;
-            assert_eq!(inside.is_none(), index.dropped(), "{}", h.backend);
-            // Rolled back, as a failed import is: the index is there again.
+            assert_eq!(inside.is_none(), deferred.prefix_index(), "{}", h.backend);
+            let keys = foreign_keys_seen_by(&tx, h.backend).await;
+            assert_eq!(keys.is_none(), deferred.foreign_keys(), "{}", h.backend);
+            // Only PostgreSQL drops the keys, and only with the index.
+            let postgres = h.backend == "postgres";
+            assert_eq!(
+                deferred.foreign_keys(),
+                postgres && deferred.prefix_index(),
+                "{}",
+                h.backend
+            );
+            // Rolled back, as a failed import is: index and keys are back.
             tx.rollback().await.unwrap();
             assert_eq!(prefix_index(h).await, made, "{}", h.backend);
-            index.dropped()
+            deferred.prefix_index()
         };
         let empty = h.backend != "mysql";
         assert!(!defer(MIN_ROWS - 1).await, "{}: a small import", h.backend);
@@ -148,6 +203,37 @@ async fn the_index_is_dropped_only_where_and_when_it_is_safe_and_worth_it() {
         let sqlite = h.backend == "sqlite";
         assert_eq!(defer(MIN_ROWS).await, sqlite, "{}: seeded", h.backend);
         assert!(!defer(12).await, "{}: seeded, few rows", h.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_term_without_its_account_is_refused_whether_or_not_the_keys_were_deferred() {
+    on_every_backend(async |h: &Harness| {
+        let tx = h.services.store.begin_write().await.unwrap();
+        let deferred = bulk_load::defer_for_import(&tx, MIN_ROWS).await.unwrap();
+        let backend = tx.get_database_backend();
+        let orphan = Statement::from_string(
+            backend,
+            "INSERT INTO search_term (account_id, org, term, kind) \
+             VALUES (987654321, 'kirjasto', 'orphan', 'name')",
+        );
+        let inserted = tx.execute_raw(orphan).await;
+        if deferred.foreign_keys() {
+            assert!(inserted.is_ok(), "{}: {inserted:?}", h.backend);
+            let built = bulk_load::build_after_import(&tx, deferred).await;
+            let error = built.expect_err("the key made again accepted an orphan term");
+            assert!(
+                error.to_string().contains("fk_search_term_account_id"),
+                "{}: {error}",
+                h.backend
+            );
+        } else {
+            assert!(inserted.is_err(), "{}: orphan term stored", h.backend);
+        }
+        tx.rollback().await.unwrap();
+        let (index, keys) = prefix_index(h).await;
+        assert!(index.is_some() && keys.is_some(), "{}", h.backend);
     })
     .await;
 }

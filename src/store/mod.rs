@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod attempts;
 pub mod audit_log;
 pub mod bulk;
+pub mod bulk_load;
 mod cards;
 mod codes;
 pub mod consistency;
@@ -22,7 +23,6 @@ pub mod search;
 pub mod ssh_rows;
 pub mod staff_rows;
 pub mod stats_rows;
-pub mod term_index;
 pub mod tokens;
 
 use rand::RngExt;

@@ -85,7 +85,7 @@ impl Services {
         };
         let columns = stream.columns();
         let tx = self.store.begin_write().await?;
-        let prefix_index = crate::store::term_index::defer_for_import(&tx, total).await?;
+        let deferred = crate::store::bulk_load::defer_for_import(&tx, total).await?;
         let mut errors = Vec::new();
         let mut done = 0;
         // The tables grow inside this transaction; their statistics are
@@ -134,7 +134,7 @@ impl Services {
         }
         report.skipped.sort_by_key(|e| e.line);
         if !options.dry_run {
-            crate::store::term_index::build_after_import(&tx, prefix_index).await?;
+            crate::store::bulk_load::build_after_import(&tx, deferred).await?;
         }
         self.audit_staff(
             &tx,
