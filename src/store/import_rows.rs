@@ -132,20 +132,7 @@ pub async fn refresh_planner_statistics(tx: &Tx) -> Result<(), DbErr> {
         .map(|_| ())
 }
 
-/// Inserts the rows with as few statements as the backends allow.
-pub async fn insert_all<A>(tx: &Tx, rows: Vec<A>) -> Result<(), DbErr>
-where
-    A: ActiveModelTrait + Send,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
-        A::Entity::insert_many(chunk)
-            .exec_without_returning(tx)
-            .await?;
-    }
-    Ok(())
-}
+pub use super::insert_rows::insert_all;
 
 /// Search-term rows per PostgreSQL INSERT: one batch's terms in one
 /// statement.

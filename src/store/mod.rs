@@ -13,6 +13,7 @@ mod codes;
 pub mod consistency;
 pub mod entities;
 pub mod import_rows;
+mod insert_rows;
 mod migration;
 pub mod mirror;
 pub mod notes;
