@@ -237,3 +237,32 @@ async fn a_term_without_its_account_is_refused_whether_or_not_the_keys_were_defe
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_foreign_key_renamed_by_hand_is_left_alone() {
+    on_every_backend(async |h: &Harness| {
+        if h.backend != "postgres" {
+            // Only PostgreSQL ever drops the keys (see the test above).
+            return;
+        }
+        h.services
+            .store
+            .execute_unprepared(
+                "ALTER TABLE card RENAME CONSTRAINT fk_card_account_id TO card_owner_fk",
+            )
+            .await
+            .unwrap();
+        let tx = h.services.store.begin_write().await.unwrap();
+        let deferred = bulk_load::defer_for_import(&tx, MIN_ROWS).await.unwrap();
+        assert!(deferred.prefix_index() && !deferred.foreign_keys());
+        let keys = foreign_keys_seen_by(&tx, h.backend).await.unwrap();
+        assert_eq!(keys.matches("CASCADE").count(), 3, "{keys}");
+        tx.rollback().await.unwrap();
+
+        assert_eq!(import(h, &csv(MIN_ROWS, false), false).await, Ok(MIN_ROWS));
+        let (index, keys) = prefix_index(h).await;
+        assert!(index.is_some());
+        assert!(keys.unwrap().contains("card_owner_fk"));
+    })
+    .await;
+}

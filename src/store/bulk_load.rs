@@ -81,7 +81,7 @@ pub async fn defer_for_import(tx: &Tx, rows: u64) -> Result<Deferred, DbErr> {
         return Ok(Deferred::default());
     }
     tx.execute(&drop_index()).await?;
-    let foreign_keys = backend == DbBackend::Postgres;
+    let foreign_keys = backend == DbBackend::Postgres && foreign_keys_as_migrated(tx).await?;
     if foreign_keys {
         for table in ACCOUNT_CHILDREN {
             tx.execute(&drop_foreign_key(table)).await?;
@@ -128,6 +128,32 @@ async fn stored_accounts_over(tx: &Tx, most: u64) -> Result<bool, DbErr> {
         .ok_or_else(|| DbErr::Custom("count of stored accounts returned no row".into()))?;
     let n: i64 = row.try_get("", "n")?;
     Ok(n as u64 > most)
+}
+
+/// Whether each table in `ACCOUNT_CHILDREN` has its account key under the
+/// name the migrations gave it (PostgreSQL). A key renamed or replaced by
+/// hand is left alone, checked row by row as before.
+async fn foreign_keys_as_migrated(tx: &Tx) -> Result<bool, DbErr> {
+    let names: Vec<String> = ACCOUNT_CHILDREN
+        .iter()
+        .map(|t| format!("'{}'", foreign_key_name(t)))
+        .collect();
+    let tables: Vec<String> = ACCOUNT_CHILDREN
+        .iter()
+        .map(|t| format!("'{t}'::regclass"))
+        .collect();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM pg_constraint WHERE contype = 'f' \
+         AND confrelid = 'account'::regclass AND conrelid IN ({}) AND conname IN ({})",
+        tables.join(", "),
+        names.join(", ")
+    );
+    let row = tx
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await?
+        .ok_or_else(|| DbErr::Custom("count of foreign keys returned no row".into()))?;
+    let n: i64 = row.try_get("", "n")?;
+    Ok(n as usize == ACCOUNT_CHILDREN.len())
 }
 
 fn drop_index() -> IndexDropStatement {
