@@ -18,7 +18,7 @@ use sea_orm::{
 
 /// Rows per statement: well under every backend's limit on bound
 /// parameters (an account has 22 columns: 11,000 per statement).
-pub const ROWS_PER_STATEMENT: usize = 500;
+const ROWS_PER_STATEMENT: usize = 500;
 
 /// Inserts `rows` in statements of [`ROWS_PER_STATEMENT`], each row
 /// setting the columns the first one sets (a row that leaves one of them
@@ -68,23 +68,17 @@ fn insert_sql(backend: DbBackend, table: &str, columns: &[String], rows: usize) 
         _ => format!("\"{name}\""),
     };
     let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
-    let mut sql = format!("INSERT INTO {} ({}) VALUES ", quote(table), list.join(", "));
-    let mut n = 0;
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..columns.len() {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            match backend {
-                DbBackend::Postgres => sql.push_str(&format!("${n}")),
-                _ => sql.push('?'),
-            }
-        }
-        sql.push(')');
+    let row = format!("({})", super::placeholders(columns.len()));
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES {}",
+        quote(table),
+        list.join(", "),
+        vec![row; rows].join(", ")
+    );
+    match backend {
+        DbBackend::Postgres => super::numbered(&sql),
+        _ => sql,
     }
-    sql
 }
 
 #[cfg(test)]

@@ -226,21 +226,28 @@ pub(crate) fn statement(
     values: Vec<sea_orm::Value>,
 ) -> sea_orm::Statement {
     let sql = if backend == sea_orm::DbBackend::Postgres {
-        let mut n = 0;
-        sql.chars()
-            .map(|c| {
-                if c == '?' {
-                    n += 1;
-                    format!("${n}")
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
+        numbered(sql)
     } else {
         sql.to_string()
     };
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `sql` with its `?` placeholders numbered as PostgreSQL writes them
+/// (`$1`, `$2`, …).
+pub(crate) fn numbered(sql: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(sql.len() + sql.len() / 2);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            let _ = write!(out, "${n}");
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// SQLite's "database is locked" / "busy", or a serialisation failure.
