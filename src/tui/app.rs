@@ -149,6 +149,29 @@ impl App {
         self.account.detail.as_deref()
     }
 
+    /// The i18n key describing `command` here: a password organisation's
+    /// desk sets and generates a password, not a PIN. The open account's
+    /// organisation decides; with none open, the staff member's own
+    /// organisations (passwords only when all of them use passwords).
+    pub fn command_words(&self, command: Command) -> &'static str {
+        let password = match self.detail() {
+            Some(d) => d.account.credential_kind == CredentialKind::Password,
+            None => {
+                !self.session.orgs.is_empty()
+                    && self
+                        .session
+                        .orgs
+                        .iter()
+                        .all(|o| o.credential_kind == CredentialKind::Password)
+            }
+        };
+        match command {
+            Command::SetPin if password => "key.set_password",
+            Command::GeneratePin if password => "key.generate_password",
+            other => other.desc_key(),
+        }
+    }
+
     pub fn org(&self, slug: &str) -> Option<&OrgInfo> {
         self.session.orgs.iter().find(|o| o.slug == slug)
     }

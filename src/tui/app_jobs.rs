@@ -8,6 +8,7 @@ use super::action::{Effect, Failure, Job, JobOutput, VerifyOutcome};
 use super::app::{App, Busy, Status};
 use super::popup::Popup;
 use crate::domain::link::LinkPurpose;
+use crate::domain::policy::CredentialKind;
 use crate::service::{AccountDetail, AccountSummary};
 
 impl App {
@@ -182,9 +183,16 @@ impl App {
     /// Starts a confirmed job: the spinner shows until it reports back.
     pub(super) fn run_job(&mut self, job: Job) -> Vec<Effect> {
         let request = self.request_id();
+        let password = self
+            .detail()
+            .is_some_and(|d| d.account.credential_kind == CredentialKind::Password);
+        let label_key = match job.busy_key() {
+            "busy.set_pin" if password => "busy.set_password",
+            key => key,
+        };
         self.busy = Some(Busy {
             request,
-            label_key: job.busy_key(),
+            label_key,
             frame: 0,
         });
         self.popup = None;

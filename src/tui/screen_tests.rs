@@ -276,3 +276,49 @@ fn no_color_means_no_colour_and_focus_still_shows() {
     assert!(text.contains("╔ ▶ 3 Links"), "{text}");
     assert!(text.contains("┌ 1 Search"), "{text}");
 }
+
+#[test]
+fn a_password_account_offers_password_actions_not_pin_ones() {
+    use crate::domain::policy::CredentialKind;
+    for (lang, pin, password, busy) in [
+        (
+            Language::En,
+            "set PIN",
+            "set password",
+            "Setting the password",
+        ),
+        (
+            Language::Fi,
+            "aseta PIN",
+            "aseta salasana",
+            "Asetetaan salasanaa",
+        ),
+        (
+            Language::Sv,
+            "ange PIN",
+            "ange lösenord",
+            "Sparar lösenordet",
+        ),
+    ] {
+        let mut app = fixtures::busy_desk(lang, (80, 24));
+        assert!(screen_text(&app).contains(pin), "{lang:?}: a PIN account");
+        let detail = app.account.detail.as_mut().unwrap();
+        detail.account.credential_kind = CredentialKind::Password;
+        let text = screen_text(&app);
+        assert!(
+            text.contains(password) && !text.contains(pin),
+            "{lang:?}:\n{text}"
+        );
+        // The help popup speaks of the open account's credential too.
+        app.size = (140, 40);
+        app.popup = Some(Popup::Help { scroll: 0 });
+        let text = screen_text(&app);
+        assert!(
+            text.contains(password) && !text.contains(pin),
+            "{lang:?}:\n{text}"
+        );
+        app.run_job(Job::GeneratePin { account_id: 1 });
+        let text = screen_text(&app);
+        assert!(text.contains(busy), "{lang:?}:\n{text}");
+    }
+}

@@ -278,7 +278,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
                 },
             ),
             Span::styled(
-                t.t(command.desc_key()).to_string(),
+                t.t(app.command_words(command)).to_string(),
                 if enabled {
                     ratatui::style::Style::new()
                 } else {
