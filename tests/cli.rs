@@ -178,10 +178,9 @@ fn the_demo_supports_every_desk_command() {
     assert_eq!(links[0]["state"], "used", "{links}");
 
     // Desk PIN: typed (from stdin), and generated.
-    assert_eq!(
-        demo(&["pin", "set", "2900100019"], data, Some("5927\n5927\n")).code,
-        0
-    );
+    let typed = demo(&["pin", "set", "2900100019"], data, Some("5927\n5927\n"));
+    assert_eq!(typed.code, 0, "{}", typed.stderr);
+    assert!(typed.stdout.contains("PIN set"), "{}", typed.stdout);
     let mismatch = demo(&["pin", "set", "2900100019"], data, Some("5927\n5928\n"));
     assert_eq!(mismatch.code, 1);
     assert!(mismatch.stderr.contains("differ"));
@@ -192,6 +191,14 @@ fn the_demo_supports_every_desk_command() {
     )
     .json();
     assert_eq!(generated["generated"].as_str().unwrap().len(), 4);
+    // The town's accounts have passwords, and the desk is told so.
+    let password = demo(&["pin", "set", "T0001", "--generate"], data, None);
+    assert_eq!(password.code, 0, "{}", password.stderr);
+    assert!(
+        password.stdout.starts_with("new password (shown once): "),
+        "{}",
+        password.stdout
+    );
 
     // Email, unlock, note.
     assert_eq!(

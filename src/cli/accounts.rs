@@ -223,11 +223,17 @@ async fn set_pin(
     account: &str,
     generate: bool,
 ) -> CliResult {
-    let id = s.resolve_account(staff, account).await?.id;
+    let account = s.resolve_account(staff, account).await?;
+    let id = account.id;
+    // The organisation decides which one its patrons have.
+    let what = match s.config.org(&account.org).map(|o| o.credential.kind()) {
+        Some(crate::domain::policy::CredentialKind::Password) => "password",
+        _ => "PIN",
+    };
     let new = if generate {
         NewCredential::Generate
     } else {
-        let (first, second) = secret_input::read_twice("PIN or password")?;
+        let (first, second) = secret_input::read_twice(what)?;
         NewCredential::Typed { first, second }
     };
     let generated = s.set_credential(staff, id, new).await?;
@@ -235,9 +241,9 @@ async fn set_pin(
         (Some(secret), true) => {
             json(&serde_json::json!({ "ok": true, "generated": secret.as_str() }))
         }
-        (Some(secret), false) => outln!("new PIN/password (shown once): {}", secret.as_str()),
+        (Some(secret), false) => outln!("new {what} (shown once): {}", secret.as_str()),
         (None, true) => json(&serde_json::json!({ "ok": true })),
-        (None, false) => outln!("PIN/password set"),
+        (None, false) => outln!("{what} set"),
     }
     Ok(())
 }
