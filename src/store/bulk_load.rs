@@ -117,17 +117,11 @@ pub async fn build_after_import(tx: &Tx, deferred: Deferred) -> Result<(), DbErr
 
 /// Whether more than `most` accounts are stored (a count that stops there).
 async fn stored_accounts_over(tx: &Tx, most: u64) -> Result<bool, DbErr> {
-    let backend = tx.get_database_backend();
     let sql = format!(
         "SELECT COUNT(*) AS n FROM (SELECT 1 FROM account LIMIT {}) AS stored",
         most + 1
     );
-    let row = tx
-        .query_one_raw(Statement::from_string(backend, sql))
-        .await?
-        .ok_or_else(|| DbErr::Custom("count of stored accounts returned no row".into()))?;
-    let n: i64 = row.try_get("", "n")?;
-    Ok(n as u64 > most)
+    Ok(count(tx, sql).await? as u64 > most)
 }
 
 /// Whether each table in `ACCOUNT_CHILDREN` has its account key under the
@@ -148,12 +142,16 @@ async fn foreign_keys_as_migrated(tx: &Tx) -> Result<bool, DbErr> {
         tables.join(", "),
         names.join(", ")
     );
+    Ok(count(tx, sql).await? as usize == ACCOUNT_CHILDREN.len())
+}
+
+/// The `n` of a `SELECT COUNT(*) AS n …`.
+async fn count(tx: &Tx, sql: String) -> Result<i64, DbErr> {
     let row = tx
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .query_one_raw(Statement::from_string(tx.get_database_backend(), sql))
         .await?
-        .ok_or_else(|| DbErr::Custom("count of foreign keys returned no row".into()))?;
-    let n: i64 = row.try_get("", "n")?;
-    Ok(n as usize == ACCOUNT_CHILDREN.len())
+        .ok_or_else(|| DbErr::Custom("a count returned no row".into()))?;
+    row.try_get("", "n")
 }
 
 fn drop_index() -> IndexDropStatement {

@@ -4,6 +4,7 @@
 //! a stale one is dropped.
 
 use crate::domain::link::LinkPurpose;
+use crate::domain::policy::CredentialKind;
 use crate::service::{AccountDetail, AccountSummary, IdentityCheck, RevealField, SentLink};
 use crossterm::event::{KeyEvent, MouseEvent};
 use zeroize::Zeroizing;
@@ -142,11 +143,15 @@ impl Job {
         }
     }
 
-    /// The i18n key of "doing it…" shown beside the spinner.
-    pub fn busy_key(&self) -> &'static str {
+    /// The i18n key of "doing it…" shown beside the spinner, for an
+    /// account with a `kind` of credential.
+    pub fn busy_key(&self, kind: CredentialKind) -> &'static str {
         match self {
             Job::SendLink { .. } => "busy.send_link",
-            Job::SetPin { .. } | Job::GeneratePin { .. } => "busy.set_pin",
+            Job::SetPin { .. } | Job::GeneratePin { .. } => match kind {
+                CredentialKind::Pin => "busy.set_pin",
+                CredentialKind::Password => "busy.set_password",
+            },
             Job::ChangeEmail { .. } => "busy.change_email",
             Job::Unlock { .. } => "busy.unlock",
             Job::Revoke { .. } => "busy.revoke",

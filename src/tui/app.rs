@@ -149,26 +149,21 @@ impl App {
         self.account.detail.as_deref()
     }
 
-    /// The i18n key describing `command` here: a password organisation's
-    /// desk sets and generates a password, not a PIN. The open account's
-    /// organisation decides; with none open, the staff member's own
-    /// organisations (passwords only when all of them use passwords).
-    pub fn command_words(&self, command: Command) -> &'static str {
-        let password = match self.detail() {
-            Some(d) => d.account.credential_kind == CredentialKind::Password,
-            None => {
-                !self.session.orgs.is_empty()
-                    && self
-                        .session
-                        .orgs
-                        .iter()
-                        .all(|o| o.credential_kind == CredentialKind::Password)
+    /// The kind of credential the desk works on: the open account's; with
+    /// none open, passwords only when all the staff member's organisations
+    /// use them.
+    pub fn credential_here(&self) -> CredentialKind {
+        let orgs = &self.session.orgs;
+        match self.detail() {
+            Some(d) => d.account.credential_kind,
+            None if !orgs.is_empty()
+                && orgs
+                    .iter()
+                    .all(|o| o.credential_kind == CredentialKind::Password) =>
+            {
+                CredentialKind::Password
             }
-        };
-        match command {
-            Command::SetPin if password => "key.set_password",
-            Command::GeneratePin if password => "key.generate_password",
-            other => other.desc_key(),
+            None => CredentialKind::Pin,
         }
     }
 

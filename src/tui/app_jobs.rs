@@ -157,13 +157,16 @@ impl App {
             }
             JobOutput::Generated(value) => {
                 self.popup = Some(Popup::Secret {
-                    title_key: "secret.generated",
+                    title_key: match self.credential_here() {
+                        CredentialKind::Pin => "secret.generated_pin",
+                        CredentialKind::Password => "secret.generated_password",
+                    },
                     note_key: "secret.once",
                     value,
                 });
-                t.t("status.credential_set").to_string()
+                t.t(credential_set_key(self.credential_here())).to_string()
             }
-            JobOutput::CredentialSet => t.t("status.credential_set").to_string(),
+            JobOutput::CredentialSet => t.t(credential_set_key(self.credential_here())).to_string(),
             JobOutput::EmailChanged => t.t("status.email_changed").to_string(),
             JobOutput::Unlocked => t.t("status.unlocked").to_string(),
             JobOutput::Revoked => t.t("status.revoked").to_string(),
@@ -183,20 +186,21 @@ impl App {
     /// Starts a confirmed job: the spinner shows until it reports back.
     pub(super) fn run_job(&mut self, job: Job) -> Vec<Effect> {
         let request = self.request_id();
-        let password = self
-            .detail()
-            .is_some_and(|d| d.account.credential_kind == CredentialKind::Password);
-        let label_key = match job.busy_key() {
-            "busy.set_pin" if password => "busy.set_password",
-            key => key,
-        };
         self.busy = Some(Busy {
             request,
-            label_key,
+            label_key: job.busy_key(self.credential_here()),
             frame: 0,
         });
         self.popup = None;
         self.dirty = true;
         vec![Effect::Run { request, job }]
+    }
+}
+
+/// The status line after a new credential was saved.
+fn credential_set_key(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::Pin => "status.pin_set",
+        CredentialKind::Password => "status.password_set",
     }
 }

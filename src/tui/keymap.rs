@@ -5,6 +5,7 @@
 
 use super::pane::Pane;
 pub use crate::config::KeySpec;
+use crate::domain::policy::CredentialKind;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 
@@ -86,11 +87,15 @@ impl Command {
         Command::all().into_iter().find(|c| c.name() == name)
     }
 
-    /// The i18n key of its description.
-    pub fn desc_key(self) -> &'static str {
-        match self {
-            Command::Focus(pane) => pane.spec().command_desc,
-            other => {
+    /// The i18n key of its description, where the desk works on a `kind`
+    /// of credential: a password organisation's desk sets and generates
+    /// a password, not a PIN.
+    pub fn desc_key(self, kind: CredentialKind) -> &'static str {
+        match (self, kind) {
+            (Command::SetPin, CredentialKind::Password) => "key.set_password",
+            (Command::GeneratePin, CredentialKind::Password) => "key.generate_password",
+            (Command::Focus(pane), _) => pane.spec().command_desc,
+            (other, _) => {
                 FIXED
                     .iter()
                     .find(|(c, _, _)| *c == other)

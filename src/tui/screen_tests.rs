@@ -112,7 +112,7 @@ fn states(lang: Language, size: (u16, u16)) -> Vec<(&'static str, App)> {
     out.push((
         "secret",
         with(Popup::Secret {
-            title_key: "secret.generated",
+            title_key: "secret.generated_pin",
             note_key: "secret.once",
             value: Zeroizing::new("4827".into()),
         }),
@@ -280,24 +280,30 @@ fn no_color_means_no_colour_and_focus_still_shows() {
 #[test]
 fn a_password_account_offers_password_actions_not_pin_ones() {
     use crate::domain::policy::CredentialKind;
-    for (lang, pin, password, busy) in [
+    for (lang, pin, password, busy, title, saved) in [
         (
             Language::En,
             "set PIN",
             "set password",
             "Setting the password",
+            "New password",
+            "New password saved",
         ),
         (
             Language::Fi,
             "aseta PIN",
             "aseta salasana",
             "Asetetaan salasanaa",
+            "Uusi salasana",
+            "Uusi salasana tallennettu",
         ),
         (
             Language::Sv,
             "ange PIN",
             "ange lösenord",
             "Sparar lösenordet",
+            "Nytt lösenord",
+            "Nytt lösenord sparat",
         ),
     ] {
         let mut app = fixtures::busy_desk(lang, (80, 24));
@@ -317,8 +323,21 @@ fn a_password_account_offers_password_actions_not_pin_ones() {
             text.contains(password) && !text.contains(pin),
             "{lang:?}:\n{text}"
         );
-        app.run_job(Job::GeneratePin { account_id: 1 });
+        let effects = app.run_job(Job::GeneratePin { account_id: 1 });
         let text = screen_text(&app);
         assert!(text.contains(busy), "{lang:?}:\n{text}");
+        // The generated one is shown, and the status says what was saved.
+        let [super::action::Effect::Run { request, .. }] = effects[..] else {
+            panic!("{lang:?}: one job to run, got {effects:?}");
+        };
+        app.update(super::action::Action::JobFinished {
+            request,
+            result: Ok(super::action::JobOutput::Generated(Zeroizing::new(
+                "kQ7vR2mW9xLp".into(),
+            ))),
+        });
+        let text = screen_text(&app);
+        assert!(text.contains(&format!("╔ {title} ═")), "{lang:?}:\n{text}");
+        assert!(text.contains(saved), "{lang:?}:\n{text}");
     }
 }

@@ -278,7 +278,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect) {
                 },
             ),
             Span::styled(
-                t.t(app.command_words(command)).to_string(),
+                t.t(command.desc_key(app.credential_here())).to_string(),
                 if enabled {
                     ratatui::style::Style::new()
                 } else {

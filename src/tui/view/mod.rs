@@ -168,7 +168,7 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         };
         // After a verdict, what to do next comes first.
         for &command in &next {
-            push(command, app.command_words(command));
+            push(command, command.desc_key(app.credential_here()));
         }
         if let Some(hint) = app.focus.spec().enter_hint {
             push(Command::Open, hint);
@@ -183,7 +183,7 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         if app.detail().is_some() {
             for command in Command::ACTIONS {
                 if app.keymap.in_footer(command) && !next.contains(&command) {
-                    push(command, app.command_words(command));
+                    push(command, command.desc_key(app.credential_here()));
                 }
             }
         }

@@ -105,7 +105,7 @@ fn help(app: &App, frame: &mut Frame, size: Rect, width: u16, scroll: &u16) {
         }
         lines.push(Line::from(vec![
             Span::styled(format!("{keys:>14}  "), theme.key()),
-            Span::raw(t.t(app.command_words(command)).to_string()),
+            Span::raw(t.t(command.desc_key(app.credential_here())).to_string()),
         ]));
     }
     lines.push(Line::raw(""));
